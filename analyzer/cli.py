@@ -1,0 +1,190 @@
+"""The `kbundle` command line: a thin typer layer.  Each command parses its options and
+hands them to the module that does the work; that module returns the exit code.
+
+Exit codes: 0 ok, 1 findings at or above --fail-on, 2 unusable input or usage error,
+3 partial collection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from analyzer import __version__
+
+app = typer.Typer(
+    name="kbundle",
+    help="Capture a Kubernetes cluster into one diagnostic bundle and analyse it offline.\n\n"
+    "Examples:\n\n"
+    "  kbundle analyze bundles/demo\n\n"
+    "  kbundle analyze support-bundle.tar.gz --format html -o report.html\n\n"
+    "  kbundle inspect must-gather.tar.xz --format json\n\n"
+    "  kbundle collect -o cluster.tar.gz\n\n"
+    "  kbundle serve bundles/demo --kubeconfig /tmp/kb.kubeconfig",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="List, lint, test and explain rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kbundle {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    pass
+
+
+LIMIT_HELP = "Reading limits (see docs/limits.md)."
+
+
+@app.command()
+def inspect(
+    bundle: Path = typer.Argument(..., help="Bundle: directory, .tar, .tar.gz/.tgz, .tar.xz or a single dump file."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+    max_total_bytes: int | None = typer.Option(None, "--max-total-bytes", help=LIMIT_HELP),
+    max_file_bytes: int | None = typer.Option(None, "--max-file-bytes", help=LIMIT_HELP),
+    max_members: int | None = typer.Option(None, "--max-members", help=LIMIT_HELP),
+) -> None:
+    """Show what a bundle holds: format, cluster version, object counts, logs, problems.
+
+    Example: kbundle inspect bundles/demo --format json
+    """
+    from analyzer.bundle.commands import inspect_command
+
+    raise typer.Exit(inspect_command(bundle, format, max_total_bytes, max_file_bytes, max_members))
+
+
+@app.command()
+def analyze(
+    bundle: Path = typer.Argument(..., help="Bundle to analyse (any format kbundle reads)."),
+    rules: list[Path] = typer.Option([], "--rules", help="Extra rule file or directory (repeatable)."),
+    no_builtin: bool = typer.Option(False, "--no-builtin", help="Do not load the built-in rule pack."),
+    waivers: Path | None = typer.Option(None, "--waivers", help="YAML file of waivers."),
+    format: str = typer.Option("text", "--format", help="text, json, html, markdown, junit or sarif."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the report here (html default: reports/)."),
+    fail_on: str = typer.Option("critical", "--fail-on", help="critical, warning, info or never."),
+    profile: bool = typer.Option(False, "--profile", help="Print time per rule to stderr."),
+    max_total_bytes: int | None = typer.Option(None, "--max-total-bytes", help=LIMIT_HELP),
+    max_file_bytes: int | None = typer.Option(None, "--max-file-bytes", help=LIMIT_HELP),
+    max_members: int | None = typer.Option(None, "--max-members", help=LIMIT_HELP),
+) -> None:
+    """Run the rules over a bundle and report the findings.
+
+    Exit 0 when no finding is at or above --fail-on, 1 when one is, 2 for unusable input.
+
+    Examples:
+
+      kbundle analyze bundles/demo
+
+      kbundle analyze bundle.tar.gz --format html -o report.html --fail-on warning
+    """
+    from analyzer.engine.commands import analyze_command
+
+    raise typer.Exit(
+        analyze_command(
+            bundle=bundle, rule_paths=rules, no_builtin=no_builtin, waivers=waivers, fmt=format, output=output,
+            fail_on=fail_on, profile=profile, max_total_bytes=max_total_bytes, max_file_bytes=max_file_bytes,
+            max_members=max_members,
+        )
+    )
+
+
+@rules_app.command("list")
+def rules_list(
+    format: str = typer.Option("text", "--format", help="text or json."),
+    rules: list[Path] = typer.Option([], "--rules", help="Extra rule file or directory."),
+    no_builtin: bool = typer.Option(False, "--no-builtin"),
+) -> None:
+    """List the rules: id, severity, category, scenarios, title, source file."""
+    from analyzer.engine.commands import rules_list_command
+
+    raise typer.Exit(rules_list_command(format, rules, no_builtin))
+
+
+@rules_app.command("lint")
+def rules_lint(paths: list[Path] = typer.Argument(None, help="Rule files or directories (default: built-in).")) -> None:
+    """Check rule files: schema, JMESPath, regexes, functions, duplicate ids. Exit 2 on errors."""
+    from analyzer.engine.commands import rules_lint_command
+
+    raise typer.Exit(rules_lint_command(paths or []))
+
+
+@rules_app.command("test")
+def rules_test(
+    paths: list[Path] = typer.Argument(None, help="Rule files/dirs (default: built-in) or bundle dirs with expected.yaml."),
+    bundles: Path | None = typer.Option(None, "--bundles", help="Directory of recorded bundles (default: ./bundles if present)."),
+) -> None:
+    """Run every rule's inline examples and replay recorded bundles against expected.yaml."""
+    from analyzer.engine.commands import rules_test_command
+
+    raise typer.Exit(rules_test_command(paths or [], bundles))
+
+
+@rules_app.command("explain")
+def rules_explain(rule_id: str = typer.Argument(..., help="Rule id, e.g. POD-OOMKILLED.")) -> None:
+    """Show a rule in full: what it detects, its conditions, evidence and examples."""
+    from analyzer.engine.commands import rules_explain_command
+
+    raise typer.Exit(rules_explain_command(rule_id))
+
+
+@app.command()
+def serve(
+    bundle: Path = typer.Argument(..., help="Bundle to serve (any format kbundle reads)."),
+    port: int = typer.Option(0, "--port", help="Port (0: pick a free one)."),
+    address: str = typer.Option("127.0.0.1", "--address", help="Address to bind."),
+    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Where to write the kubeconfig."),
+) -> None:
+    """Serve a bundle as a read-only Kubernetes API so kubectl works on it offline.
+
+    Example: kbundle serve bundles/demo --kubeconfig /tmp/kb && kubectl --kubeconfig /tmp/kb get pods -A
+    """
+    from analyzer.serve.commands import serve_command
+
+    raise typer.Exit(serve_command(bundle, port, address, kubeconfig))
+
+
+@app.command()
+def collect(
+    output: Path | None = typer.Option(None, "-o", "--output", help="Bundle path (.tar.gz); default kbundle-<time>.tar.gz"),
+    kubeconfig: Path | None = typer.Option(None, "--kubeconfig"),
+    context: str | None = typer.Option(None, "--context"),
+    namespace: list[str] = typer.Option([], "--namespace", "-n", help="Limit to these namespaces (repeatable)."),
+    since: str | None = typer.Option(None, "--since", help="Only logs newer than this, e.g. 24h."),
+    max_log_bytes: int = typer.Option(10 * 1024 * 1024, "--max-log-bytes", help="Per log; the newest bytes are kept."),
+    nodes: list[str] = typer.Option(["all"], "--nodes", help="all, none, or node names."),
+    concurrency: int = typer.Option(4, "--concurrency"),
+    redact_pattern: list[str] = typer.Option([], "--redact-pattern", help="Extra regex to mask (repeatable)."),
+    timeout: int = typer.Option(60, "--timeout", help="Seconds per kubectl call."),
+) -> None:
+    """Capture a cluster into a bundle with your own kubectl.
+
+    Exit 0 complete, 3 partial (the summary says what is missing), 2 nothing usable.
+    """
+    from analyzer.collect.commands import collect_command
+
+    raise typer.Exit(
+        collect_command(
+            output=output, kubeconfig=kubeconfig, context=context, namespaces=namespace, since=since,
+            max_log_bytes=max_log_bytes, nodes=nodes, concurrency=concurrency, redact_patterns=redact_pattern,
+            timeout=timeout,
+        )
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
