@@ -1,1 +1,1 @@
-
+"""``kbundle serve``: a bundle as a read-only Kubernetes API for the real kubectl (docs/serve.md)."""
