@@ -1,0 +1,314 @@
+"""The work behind ``kbundle analyze`` and ``kbundle rules list|lint|test|explain``.
+
+Each function returns the exit code: 0 ok, 1 findings at or above --fail-on (analyze) or
+failing tests (rules test), 2 unusable input or usage error.  Errors are one line on
+stderr (``kbundle: error: ...``); reports go to stdout or the -o file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+import analyzer
+from analyzer.engine.evaluate import analyze_bundle, failing_findings, load_rules
+from analyzer.engine.findings import RuleError
+from analyzer.rules.loader import LoadResult, builtin_rules_dir
+from analyzer.rules.model import Rule
+
+FAIL_ON = ("critical", "warning", "info", "never")
+PROFILE_TOP = 25
+
+
+def _err(message: str) -> int:
+    sys.stderr.write(f"kbundle: error: {' '.join(str(message).split())}\n")
+    return 2
+
+
+def _progress_printer() -> Callable[[int, int, str], None] | None:
+    """A progress line on stderr, only when stderr is a terminal."""
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return None
+
+    def show(done: int, total: int, what: str) -> None:
+        sys.stderr.write(f"\r\x1b[Kanalysing: {what[:40]} {done}/{total}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _clear_progress(progress: Any) -> None:
+    if progress is not None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def _bundle_name(path: Path) -> str:
+    name = path.resolve().name if str(path) in (".", "") else path.name
+    for suffix in (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar", ".zip", ".json", ".yaml", ".yml"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name or "bundle"
+
+
+def _issues_as_rule_errors(load: LoadResult) -> list[RuleError]:
+    return [RuleError(i.rule_id or "(file)", f"not loaded: {i.file}:{i.line}: {i.message}", i.file) for i in load.issues]
+
+
+def analyze_command(
+    bundle: Path,
+    rule_paths: list[Path],
+    no_builtin: bool,
+    waivers: Path | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    profile: bool,
+    max_total_bytes: int | None = None,
+    max_file_bytes: int | None = None,
+    max_members: int | None = None,
+) -> int:
+    from analyzer.report.render import FORMATS, FormatUnavailable, render
+
+    if fail_on not in FAIL_ON:
+        return _err(f"--fail-on must be one of {', '.join(FAIL_ON)}, got '{fail_on}'")
+    if fmt not in FORMATS:
+        return _err(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
+
+    waiver_list = None
+    if waivers is not None:
+        from analyzer.engine.waivers import WaiverError, load_waivers
+
+        try:
+            waiver_list = load_waivers(waivers)
+        except WaiverError as e:
+            return _err(str(e))
+
+    # Rules: problems in the user's rule files are usage errors; problems in the built-in pack
+    # are reported as rule errors and the rest of the pack still runs.
+    user = load_rules(rule_paths, builtin=False) if rule_paths else LoadResult()
+    if user.issues:
+        for issue in user.issues:
+            sys.stderr.write(f"{issue}\n")
+        return _err(f"{len(user.issues)} problem(s) in the rule files given with --rules (see kbundle rules lint)")
+    builtin = load_rules([], builtin=True) if not no_builtin else LoadResult()
+    builtin_ids = {r.id for r in builtin.rules}
+    clash = [r for r in user.rules if r.id in builtin_ids]
+    if clash:
+        r = clash[0]
+        return _err(f"{r.source}:{r.line}: {r.id}: duplicate id (a built-in rule has this id; use --no-builtin "
+                    "or another id)")
+    rules: list[Rule] = builtin.rules + user.rules
+    if not rules and not builtin.issues:
+        return _err("no rules to run (give --rules DIR, or drop --no-builtin)")
+
+    from analyzer.bundle.commands import limits_from_options
+    from analyzer.bundle.reader import BundleError, open_bundle
+
+    try:
+        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members)
+    except ValueError as e:
+        return _err(str(e))
+    try:
+        b = open_bundle(bundle, limits=limits)
+    except BundleError as e:
+        return _err(str(e))
+    except OSError as e:
+        return _err(f"{bundle}: {e.strerror or e}")
+    progress = _progress_printer()
+    try:
+        result = analyze_bundle(b, rules, waivers=waiver_list, profile=profile, progress=progress)
+        _clear_progress(progress)
+        result.rule_errors = _issues_as_rule_errors(builtin) + result.rule_errors
+        meta = [r.meta() for r in rules]
+        try:
+            text = render(result, b, fmt, meta)
+        except FormatUnavailable as e:
+            return _err(str(e))
+    finally:
+        close = getattr(b, "close", None)
+        if close is not None:
+            close()
+
+    if fmt == "html" and output is None:
+        output = Path("reports") / f"{_bundle_name(bundle)}-report.html"
+    if output is not None:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            return _err(f"cannot write {output}: {e.strerror or e}")
+        sys.stdout.write(f"{output}\n" if fmt == "html" else f"report written to {output}\n")
+    else:
+        sys.stdout.write(text)
+    sys.stdout.flush()
+
+    if profile:
+        _print_profile(result.profile)
+    return 1 if failing_findings(result, fail_on) else 0
+
+
+def _print_profile(profile: dict[str, float]) -> None:
+    total = sum(profile.values())
+    items = sorted(profile.items(), key=lambda kv: -kv[1])
+    sys.stderr.write(f"time per rule (top {min(PROFILE_TOP, len(items))} of {len(items)}, total {total:.3f}s):\n")
+    for rule_id, secs in items[:PROFILE_TOP]:
+        share = 100 * secs / total if total else 0
+        sys.stderr.write(f"  {secs * 1000:9.1f} ms  {share:5.1f}%  {rule_id}\n")
+
+
+# ---------------------------------------------------------------------- rules list / lint
+
+
+def rules_list_command(fmt: str, rule_paths: list[Path], no_builtin: bool) -> int:
+    if fmt not in ("text", "json"):
+        return _err(f"--format must be text or json, got '{fmt}'")
+    load = load_rules(rule_paths, builtin=not no_builtin)
+    for issue in load.issues:
+        sys.stderr.write(f"{issue}\n")
+    if load.issues:
+        sys.stderr.write(f"kbundle: {len(load.issues)} rule problem(s); those rules are not listed "
+                         "(run kbundle rules lint)\n")
+    rows = [{k: r.meta()[k] for k in ("id", "title", "severity", "category", "scenarios", "scope", "kind", "source")}
+            for r in sorted(load.rules, key=lambda r: r.id)]
+    if fmt == "json":
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    if not rows:
+        sys.stdout.write("No rules.\n")
+        return 0
+    w = max(len(r["id"]) for r in rows)
+    for r in rows:
+        scen = ",".join(r["scenarios"])
+        sys.stdout.write(f"{r['id']:<{w}}  {r['severity']:<8}  {r['category']:<13}  {r['title']}"
+                         f"{'  [' + scen + ']' if scen else ''}  ({r['source']})\n")
+    sys.stdout.write(f"{len(rows)} rules\n")
+    return 0
+
+
+def rules_lint_command(paths: list[Path]) -> int:
+    if not paths and builtin_rules_dir() is None:
+        return _err("no built-in rule directory found; give rule files or directories")
+    load = load_rules(paths, builtin=not paths)
+    for issue in sorted(load.issues, key=lambda i: (i.file, i.line)):
+        sys.stdout.write(f"{issue}\n")
+    if load.issues:
+        sys.stdout.write(f"{len(load.issues)} problem(s) in {len(load.files)} file(s)\n")
+        return 2
+    sys.stdout.write(f"ok: {len(load.rules)} rules in {len(load.files)} file(s)\n")
+    return 0
+
+
+# ---------------------------------------------------------------------- rules test
+
+
+def _default_bundles_dir() -> Path | None:
+    repo = Path(analyzer.__file__).resolve().parent.parent / "bundles"
+    for d in (repo, Path("bundles")):
+        if d.is_dir():
+            return d
+    return None
+
+
+def rules_test_command(paths: list[Path], bundles: Path | None) -> int:
+    from analyzer.engine.examples import run_examples
+    from analyzer.engine.regression import EXPECTED_FILE, find_recorded_bundles, replay_bundle
+
+    rule_paths = [p for p in paths if not (p.is_dir() and (p / EXPECTED_FILE).is_file())]
+    bundle_dirs = [p for p in paths if p.is_dir() and (p / EXPECTED_FILE).is_file()]
+    if bundles is not None:
+        if not bundles.is_dir():
+            return _err(f"--bundles {bundles}: not a directory")
+        found = find_recorded_bundles(bundles)
+        if not found:
+            return _err(f"--bundles {bundles}: no bundle directory with {EXPECTED_FILE}")
+        bundle_dirs += found
+    elif not paths:
+        d = _default_bundles_dir()
+        if d is not None:
+            bundle_dirs += find_recorded_bundles(d)
+
+    load = load_rules(rule_paths, builtin=not rule_paths)
+    if load.issues:
+        for issue in load.issues:
+            sys.stdout.write(f"{issue}\n")
+        sys.stdout.write(f"{len(load.issues)} lint problem(s): fix them first (kbundle rules lint)\n")
+        return 2
+    failures = 0
+    results = run_examples(load.rules)
+    for r in results:
+        if not r.ok:
+            failures += 1
+            sys.stdout.write(f"{r}  [{r.source}]\n")
+    passed = sum(1 for r in results if r.ok)
+    sys.stdout.write(f"examples: {passed} passed, {len(results) - passed} failed ({len(load.rules)} rules)\n")
+    for d in bundle_dirs:
+        rep = replay_bundle(d, load.rules)
+        sys.stdout.write(rep.report() + "\n")
+        if not rep.ok:
+            failures += 1
+    sys.stdout.write("FAILED\n" if failures else "all passed\n")
+    return 1 if failures else 0
+
+
+# ---------------------------------------------------------------------- rules explain
+
+
+def _yaml_block(value: Any, indent: str = "    ") -> str:
+    import yaml
+
+    if isinstance(value, str):
+        return "\n".join(indent + ln for ln in value.strip().splitlines())
+    text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False).rstrip()
+    return "\n".join(indent + ln for ln in text.splitlines())
+
+
+def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) -> int:
+    load = load_rules([], builtin=True)
+    if rule_paths:
+        load.rules += load_rules(rule_paths, builtin=False).rules
+    by_id = {r.id: r for r in load.rules}
+    rule = by_id.get(rule_id) or by_id.get(rule_id.upper())
+    if rule is None:
+        close = difflib.get_close_matches(rule_id.upper(), list(by_id), n=3, cutoff=0.5)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        return _err(f"no rule with id '{rule_id}'{hint}")
+    raw = rule.raw
+    out = [f"{rule.id}: {rule.title}",
+           f"  severity: {rule.severity}   category: {rule.category}   source: {rule.source}:{rule.line}"]
+    if rule.scenarios:
+        out.append(f"  scenarios: {', '.join(rule.scenarios)}")
+    if rule.description:
+        out += ["", "  " + rule.description]
+    out.append("")
+    if rule.scope == "object":
+        out.append(f"Runs once per {rule.kind} object.")
+    elif rule.scope == "bundle":
+        out.append("Runs once over the whole bundle.")
+    else:
+        out.append(f"Scans text files {', '.join(rule.files)} line by line for /{raw.get('pattern')}/"
+                   f" (at least {rule.min_count} matching line(s) per {rule.group_by}).")
+    for key, label in (("each", "For each element of"), ("let", "Computes"), ("when", "Fires when"),
+                       ("history_when", "Reported as history (cleared) when"), ("since", "Started at"),
+                       ("objects", "About the objects"), ("evidence", "Evidence")):
+        if raw.get(key) is not None:
+            out.append(f"  {label}:")
+            out.append(_yaml_block(raw[key]))
+    out += ["", "Message:", _yaml_block(rule.message.source), "Next step:", _yaml_block(rule.remediation.source)]
+    if rule.references:
+        out.append("References:")
+        out += [f"    {r}" for r in rule.references]
+    out.append("Examples:")
+    for ex in rule.examples:
+        out.append(f"    {ex.get('expect')}: {ex.get('name') or '(unnamed)'}")
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0

@@ -1,0 +1,473 @@
+"""The domain functions available to rule expressions (besides JMESPath's built-ins).
+
+One :class:`RuleFunctions` instance is bound to one bundle (its indexes and collection
+time) and shared by every rule evaluated over that bundle; expressions are compiled once
+and evaluated with it.  ``vars`` holds the context of the evaluation in progress and is
+what ``$name`` (rewritten to ``var('name')``) reads.
+
+Every function is null-safe: an argument of the wrong type gives null (or false / an empty
+list, as documented in docs/rules.md), never an exception, because bundles are incomplete
+and untrusted.  A few JMESPath built-ins are made null-tolerant the same way (``length``,
+``contains``, ``starts_with``, ``ends_with``, ``keys``, ``values``, ``join``, ``sum``,
+``max``, ``min``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import re
+from typing import Any
+
+import jmespath
+from jmespath import functions as jfunctions
+from jmespath.functions import signature
+
+from analyzer.bundle.model import Bundle, ref_of
+from analyzer.rules.regex import cached_safe_compile
+from analyzer.rules.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
+
+ANY = {"types": []}
+VARIADIC = {"types": [], "variadic": True}
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines as ``grep -n`` numbers them: split on newlines only, a trailing ``\\r`` dropped."""
+    if not text:
+        return []
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def _is_obj(o: Any) -> bool:
+    return isinstance(o, dict) and isinstance(o.get("kind"), str) and isinstance(o.get("metadata"), dict)
+
+
+def _node_name(x: Any) -> str | None:
+    """A node name from a name, a Node object or a Pod object."""
+    if isinstance(x, str):
+        return x or None
+    if _is_obj(x):
+        if x["kind"] == "Node":
+            return x["metadata"].get("name")
+        spec = x.get("spec")
+        if isinstance(spec, dict) and isinstance(spec.get("nodeName"), str):
+            return spec["nodeName"]
+    return None
+
+
+def _regex(pattern: Any) -> re.Pattern[str] | None:
+    if not isinstance(pattern, str):
+        return None
+    return cached_safe_compile(pattern)
+
+
+def _network(s: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    if not isinstance(s, str):
+        return None
+    try:
+        return ipaddress.ip_network(s.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _event_time(e: dict[str, Any]) -> str:
+    for k in ("lastTimestamp", "eventTime", "firstTimestamp"):
+        v = e.get(k)
+        if isinstance(v, str) and v:
+            return v
+    md = e.get("metadata")
+    if isinstance(md, dict) and isinstance(md.get("creationTimestamp"), str):
+        return md["creationTimestamp"]
+    return ""
+
+
+class RuleFunctions(jfunctions.Functions):
+    """JMESPath functions bound to one bundle."""
+
+    def __init__(self, bundle: Bundle | None = None):
+        super().__init__()
+        self.bundle = bundle if bundle is not None else Bundle().finalize()
+        self.now = parse_time(self.bundle.collected_at) if self.bundle.collected_at else None
+        self.vars: dict[str, Any] = {}
+        self._lines_cache: dict[int, list[str]] = {}
+
+    def clear_caches(self) -> None:
+        self._lines_cache.clear()
+
+    def file_lines(self, tf: Any) -> list[str]:
+        """Lines of a TextFile, split once per analysis."""
+        key = id(tf)
+        lines = self._lines_cache.get(key)
+        if lines is None:
+            lines = _split_lines(tf.text())
+            self._lines_cache[key] = lines
+        return lines
+
+    # -------------------------------------------------------------- variables
+    @signature({"types": ["string"]})
+    def _func_var(self, name: str) -> Any:
+        return self.vars.get(name)
+
+    # -------------------------------------------------------------- objects
+    @signature(VARIADIC)
+    def _func_objects(self, kind: Any, *rest: Any) -> list[Any]:
+        if len(rest) > 1:
+            raise jmespath.exceptions.ArityError(2, 1 + len(rest), "objects")
+        if not isinstance(kind, str):
+            return []
+        ns = rest[0] if rest else None
+        if ns is not None and not isinstance(ns, str):
+            return []
+        return self.bundle.objects(kind, ns)
+
+    @signature()
+    def _func_kind_counts(self) -> list[dict[str, Any]]:
+        """``[{kind, count}]`` for every kind in the bundle, largest first (OBJECT-FLOOD)."""
+        counts = self.bundle.counts()
+        return [{"kind": k, "count": n} for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    @signature(ANY, ANY, ANY)
+    def _func_get(self, kind: Any, ns: Any, name: Any) -> Any:
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return None
+        return self.bundle.get(kind, ns if isinstance(ns, str) else None, name)
+
+    @signature(ANY)
+    def _func_node_of(self, pod: Any) -> Any:
+        if not isinstance(pod, dict):
+            return None
+        return self.bundle.node_of(pod)
+
+    @signature(ANY)
+    def _func_pods_on(self, node: Any) -> list[Any]:
+        name = _node_name(node)
+        return self.bundle.pods_on_node(name) if name else []
+
+    @signature(ANY)
+    def _func_events(self, o: Any) -> list[Any]:
+        if not _is_obj(o):
+            return []
+        return sorted(self.bundle.events_for(o), key=_event_time)
+
+    @signature(ANY, ANY, ANY)
+    def _func_select(self, kind: Any, ns: Any, selector: Any) -> list[Any]:
+        if not isinstance(kind, str):
+            return []
+        return self.bundle.select(kind, ns if isinstance(ns, str) and ns else None, selector)
+
+    @signature(ANY)
+    def _func_owner(self, o: Any) -> Any:
+        return self.bundle.owner(o) if _is_obj(o) else None
+
+    @signature(ANY)
+    def _func_top_owner(self, o: Any) -> Any:
+        return self.bundle.top_owner(o) if _is_obj(o) else None
+
+    @signature(ANY)
+    def _func_owner_chain(self, o: Any) -> list[Any]:
+        return self.bundle.owner_chain(o) if _is_obj(o) else []
+
+    @signature(ANY)
+    def _func_children(self, o: Any) -> list[Any]:
+        return self.bundle.children(o) if _is_obj(o) else []
+
+    @signature(ANY)
+    def _func_ref(self, o: Any) -> Any:
+        if not _is_obj(o):
+            return None
+        r = ref_of(o)
+        return f"{r['kind']}/{r['namespace']}/{r['name']}" if r["namespace"] else f"{r['kind']}/{r['name']}"
+
+    @signature(ANY, ANY)
+    def _func_condition(self, o: Any, ctype: Any) -> Any:
+        status = o.get("status") if isinstance(o, dict) else None
+        conds = status.get("conditions") if isinstance(status, dict) else None
+        if not isinstance(conds, list):
+            return None
+        for c in conds:
+            if isinstance(c, dict) and c.get("type") == ctype:
+                return c
+        return None
+
+    # -------------------------------------------------------------- text
+    @signature(VARIADIC)
+    def _func_log_lines(self, pod: Any, *rest: Any) -> Any:
+        if len(rest) not in (1, 2):
+            raise jmespath.exceptions.ArityError(3, 1 + len(rest), "log_lines")
+        container = rest[0]
+        previous = bool(rest[1]) if len(rest) > 1 else False
+        if not _is_obj(pod) or not isinstance(container, str):
+            return None
+        md = pod["metadata"]
+        tf = self.bundle.log(str(md.get("namespace") or ""), str(md.get("name") or ""), container, previous)
+        return None if tf is None else self.file_lines(tf)
+
+    @signature(ANY, ANY)
+    def _func_node_file_lines(self, node: Any, path: Any) -> Any:
+        name = _node_name(node)
+        if not name or not isinstance(path, str):
+            return None
+        tf = self.bundle.node_file(name, path.strip("/"))
+        return None if tf is None else self.file_lines(tf)
+
+    @signature(ANY, ANY)
+    def _func_node_files(self, node: Any, pattern: Any) -> list[str]:
+        name = _node_name(node)
+        if not name or not isinstance(pattern, str):
+            return []
+        pat = pattern.strip("/")
+        return sorted(rel for (n, rel) in self.bundle.node_files if n == name and fnmatch.fnmatchcase(rel, pat))
+
+    @signature(ANY, ANY)
+    def _func_grep(self, lines: Any, pattern: Any) -> list[str]:
+        rx = _regex(pattern)
+        if rx is None or not isinstance(lines, list):
+            return []
+        return [ln for ln in lines if isinstance(ln, str) and rx.search(ln)]
+
+    @signature(ANY, ANY)
+    def _func_re_search(self, pattern: Any, s: Any) -> bool:
+        rx = _regex(pattern)
+        return bool(rx is not None and isinstance(s, str) and rx.search(s))
+
+    @signature(ANY, ANY)
+    def _func_re_find(self, pattern: Any, s: Any) -> Any:
+        rx = _regex(pattern)
+        if rx is None or not isinstance(s, str):
+            return None
+        m = rx.search(s)
+        if not m:
+            return None
+        return m.group(1) if m.re.groups else m.group(0)
+
+    # -------------------------------------------------------------- values
+    @signature(ANY)
+    def _func_quantity(self, q: Any) -> Any:
+        return parse_quantity(q)
+
+    @signature(ANY)
+    def _func_age(self, ts: Any) -> Any:
+        t = parse_time(ts)
+        if t is None or self.now is None:
+            return None
+        secs = (self.now - t).total_seconds()
+        return int(secs) if secs == int(secs) else secs
+
+    @signature(ANY, ANY)
+    def _func_seconds_between(self, a: Any, b: Any) -> Any:
+        ta, tb = parse_time(a), parse_time(b)
+        if ta is None or tb is None:
+            return None
+        secs = (tb - ta).total_seconds()
+        return int(secs) if secs == int(secs) else secs
+
+    @signature()
+    def _func_now(self) -> Any:
+        return format_time(self.now)
+
+    @signature(ANY)
+    def _func_duration(self, s: Any) -> Any:
+        return parse_duration(s)
+
+    @signature(ANY, ANY)
+    def _func_cidr_contains(self, cidr: Any, ip: Any) -> Any:
+        outer, inner = _network(cidr), _network(ip)
+        if outer is None or inner is None:
+            return None
+        if outer.version != inner.version:
+            return False
+        return inner.subnet_of(outer)  # type: ignore[arg-type]
+
+    @signature(ANY, ANY)
+    def _func_cidr_overlaps(self, a: Any, b: Any) -> Any:
+        na, nb = _network(a), _network(b)
+        if na is None or nb is None:
+            return None
+        return na.version == nb.version and na.overlaps(nb)  # type: ignore[arg-type]
+
+    @signature(ANY, ANY)
+    def _func_version_cmp(self, a: Any, b: Any) -> Any:
+        return version_cmp(a, b)
+
+    @signature(ANY)
+    def _func_cluster_version_at_least(self, v: Any) -> bool:
+        c = version_cmp(self.bundle.cluster_version, v)
+        return c is not None and c >= 0
+
+    @signature(ANY)
+    def _func_parse_json(self, s: Any) -> Any:
+        if not isinstance(s, str):
+            return None
+        import json
+
+        try:
+            return json.loads(s)
+        except ValueError:
+            return None
+
+    @signature(ANY)
+    def _func_parse_yaml(self, s: Any) -> Any:
+        if not isinstance(s, str) or len(s) > 5_000_000:
+            return None
+        from analyzer.rules.yamlpos import safe_load_plain
+
+        try:
+            return safe_load_plain(s)
+        except Exception:  # noqa: BLE001 - any YAML problem means "not YAML"
+            return None
+
+    # -------------------------------------------------------------- helpers
+    @signature(ANY)
+    def _func_to_map(self, pairs: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if isinstance(pairs, dict):
+            return pairs
+        if not isinstance(pairs, list):
+            return out
+        for p in pairs:
+            if isinstance(p, list) and len(p) == 2:
+                out[str(p[0])] = p[1]
+            elif isinstance(p, dict):
+                k = p.get("key", p.get("name"))
+                if k is not None:
+                    out[str(k)] = p.get("value")
+        return out
+
+    @signature(ANY)
+    def _func_items(self, o: Any) -> list[dict[str, Any]]:
+        if not isinstance(o, dict):
+            return []
+        return [{"key": k, "value": v} for k, v in o.items()]
+
+    @signature(ANY)
+    def _func_unique(self, xs: Any) -> list[Any]:
+        if not isinstance(xs, list):
+            return []
+        out: list[Any] = []
+        seen: set[str] = set()
+        for x in xs:
+            k = repr(x) if isinstance(x, dict | list) else f"{type(x).__name__}:{x}"
+            if k not in seen:
+                seen.add(k)
+                out.append(x)
+        return out
+
+    @signature(ANY, ANY)
+    def _func_concat(self, a: Any, b: Any) -> Any:
+        if isinstance(a, str) or isinstance(b, str):
+            return ("" if a is None else str(a) if not isinstance(a, str) else a) + (
+                "" if b is None else str(b) if not isinstance(b, str) else b)
+        la = a if isinstance(a, list) else [] if a is None else [a]
+        lb = b if isinstance(b, list) else [] if b is None else [b]
+        return la + lb
+
+    @signature(ANY)
+    def _func_lower(self, s: Any) -> Any:
+        return s.lower() if isinstance(s, str) else None
+
+    @signature(ANY)
+    def _func_upper(self, s: Any) -> Any:
+        return s.upper() if isinstance(s, str) else None
+
+    @signature(ANY)
+    def _func_trim(self, s: Any) -> Any:
+        return s.strip() if isinstance(s, str) else None
+
+    @signature(ANY, ANY)
+    def _func_split(self, s: Any, sep: Any) -> list[str]:
+        if not isinstance(s, str) or not isinstance(sep, str):
+            return []
+        return s.split(sep) if sep else s.split()
+
+    @signature(ANY, ANY, ANY)
+    def _func_replace(self, s: Any, old: Any, new: Any) -> Any:
+        if not isinstance(s, str) or not isinstance(old, str) or not isinstance(new, str) or not old:
+            return s if isinstance(s, str) else None
+        return s.replace(old, new)
+
+    # -------------------------------------------------------------- null-tolerant built-ins
+    @signature(ANY)
+    def _func_length(self, x: Any) -> int:
+        return len(x) if isinstance(x, str | list | dict) else 0
+
+    @signature(ANY, ANY)
+    def _func_contains(self, subject: Any, search: Any) -> bool:
+        if isinstance(subject, list):
+            return search in subject
+        if isinstance(subject, str):
+            return isinstance(search, str) and search in subject
+        if isinstance(subject, dict):
+            return isinstance(search, str) and search in subject
+        return False
+
+    @signature(ANY, ANY)
+    def _func_starts_with(self, s: Any, prefix: Any) -> bool:
+        return isinstance(s, str) and isinstance(prefix, str) and s.startswith(prefix)
+
+    @signature(ANY, ANY)
+    def _func_ends_with(self, s: Any, suffix: Any) -> bool:
+        return isinstance(s, str) and isinstance(suffix, str) and s.endswith(suffix)
+
+    @signature(ANY)
+    def _func_keys(self, o: Any) -> list[Any]:
+        return list(o.keys()) if isinstance(o, dict) else []
+
+    @signature(ANY)
+    def _func_values(self, o: Any) -> list[Any]:
+        return list(o.values()) if isinstance(o, dict) else []
+
+    @signature(ANY, ANY)
+    def _func_join(self, sep: Any, xs: Any) -> Any:
+        if not isinstance(xs, list):
+            return None
+        return (sep if isinstance(sep, str) else "").join(x if isinstance(x, str) else str(x) for x in xs
+                                                          if x is not None)
+
+    @signature(ANY)
+    def _func_sum(self, xs: Any) -> Any:
+        if not isinstance(xs, list):
+            return 0
+        return sum(x for x in xs if isinstance(x, int | float) and not isinstance(x, bool))
+
+    @signature(ANY)
+    def _func_max(self, xs: Any) -> Any:
+        return self._extreme(xs, max)
+
+    @signature(ANY)
+    def _func_min(self, xs: Any) -> Any:
+        return self._extreme(xs, min)
+
+    @staticmethod
+    def _extreme(xs: Any, fn: Any) -> Any:
+        if not isinstance(xs, list):
+            return None
+        nums = [x for x in xs if isinstance(x, int | float) and not isinstance(x, bool)]
+        if nums:
+            return fn(nums)
+        strs = [x for x in xs if isinstance(x, str)]
+        return fn(strs) if strs else None
+
+
+FUNCTION_TABLE: dict[str, Any] = RuleFunctions.FUNCTION_TABLE
+
+
+def arity_of(name: str) -> tuple[int, int] | None:
+    """(min, max) number of arguments of a known function, or None if unknown."""
+    spec = FUNCTION_TABLE.get(name)
+    if spec is None:
+        return None
+    sig = spec["signature"]
+    special = {"objects": (1, 2), "log_lines": (2, 3)}
+    if name in special:
+        return special[name]
+    if sig and sig[-1].get("variadic"):
+        return (len(sig), 1_000)
+    return (len(sig), len(sig))
+
+
+# Functions whose argument at this index is a regex (checked by lint when it is a literal).
+REGEX_ARGS: dict[str, int] = {"grep": 1, "re_search": 0, "re_find": 0}
+split_lines = _split_lines

@@ -1,0 +1,89 @@
+"""Jinja templates of rules (message, remediation, evidence parameters).
+
+A sandboxed environment with autoescape off (the report escapes on output) and
+``ChainableUndefined`` (``{{ item.lastState.terminated.exitCode }}`` renders empty when a
+level is missing instead of failing).  Filters: ``quantity``, ``human_bytes``,
+``human_duration``, ``age`` (against ``bundle.collected_at`` of the context, never the
+wall clock), ``exit_code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import ChainableUndefined, TemplateSyntaxError, pass_context
+from jinja2.sandbox import SandboxedEnvironment
+
+from analyzer.rules.values import (
+    decode_exit_code,
+    human_bytes,
+    human_duration,
+    parse_duration,
+    parse_quantity,
+    parse_time,
+)
+
+
+class TemplateError(ValueError):
+    pass
+
+
+@pass_context
+def _age(ctx: Any, ts: Any) -> str:
+    """Age of ``ts`` at the bundle's collection time (``bundle.collected_at`` of the context)."""
+    t = parse_time(ts)
+    b = ctx.get("bundle")
+    now = parse_time(b.get("collected_at")) if isinstance(b, dict) else None
+    if t is None or now is None:
+        return "" if ts is None else str(ts)
+    return human_duration(int((now - t).total_seconds()))
+
+
+def _quantity(q: Any) -> Any:
+    v = parse_quantity(q)
+    return q if v is None else v
+
+
+def _human_duration(x: Any) -> str:
+    return human_duration(parse_duration(x) if isinstance(x, str) else x)
+
+
+def _env() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=False)
+    env.filters.update(
+        quantity=_quantity, human_bytes=human_bytes, human_duration=_human_duration, age=_age,
+        exit_code=decode_exit_code,
+    )
+    return env
+
+
+ENV = _env()
+FILTERS = ("quantity", "human_bytes", "human_duration", "age", "exit_code")
+
+
+class Template:
+    """A compiled template; plain strings without ``{{``/``{%`` skip Jinja entirely."""
+
+    __slots__ = ("source", "_tpl")
+
+    def __init__(self, source: str):
+        self.source = source
+        self._tpl = None
+        if "{{" in source or "{%" in source or "{#" in source:
+            try:
+                self._tpl = ENV.from_string(source)
+            except TemplateSyntaxError as e:
+                raise TemplateError(f"invalid template (line {e.lineno} of it): {e.message}") from None
+
+    def render(self, ctx: dict[str, Any]) -> str:
+        if self._tpl is None:
+            return self.source
+        return self._tpl.render(ctx)
+
+
+def compile_template(source: Any) -> Template:
+    if source is None:
+        source = ""
+    if not isinstance(source, str):
+        source = str(source)
+    return Template(source)
