@@ -168,6 +168,9 @@ def build() -> Cluster:
         args=["-conf", "/etc/coredns/Corefile"], liveness=http_probe("/health", 8080, initial=60, timeout=5, failure=5),
         readiness=http_probe("/ready", 8181, initial=0, period=10))], labels={"k8s-app": "kube-dns"})
     coredns["spec"]["template"]["spec"]["priority_class"] = "system-cluster-critical"
+    coredns["spec"]["template"]["spec"]["containers"][0]["ports"] = [  # as the real CoreDNS manifest declares them
+        {"containerPort": 53, "name": "dns", "protocol": "UDP"}, {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+        {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}]
     dns_pods = deploy_pods(c, ips, coredns, ["worker-1", "worker-2"], age=BOOT_AGO - 90)
     for p in dns_pods:
         c.log("kube-system", p["metadata"]["name"], "coredns", coredns_log())
@@ -184,6 +187,7 @@ def build() -> Cluster:
         limit_memory=None, port=10250, args=["--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP"],
         liveness=http_probe("/livez", "https"), readiness=http_probe("/readyz", "https", initial=20))],
         labels={"k8s-app": "metrics-server"})
+    ms["spec"]["template"]["spec"]["containers"][0]["ports"] = [{"containerPort": 10250, "name": "https", "protocol": "TCP"}]
     ms_pods = deploy_pods(c, ips, ms, ["worker-3"], age=BOOT_AGO - 100)
     ms_svc = service("metrics-server", "kube-system", {"k8s-app": "metrics-server"}, [svc_port(443, "https", "https")],
                      "10.96.140.21", labels={"k8s-app": "metrics-server"})
@@ -215,6 +219,9 @@ def build() -> Cluster:
         liveness=http_probe("/healthz", 10254, initial=10, failure=5), readiness=http_probe("/healthz", 10254, initial=10))],
         labels={"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
         extra_template={"terminationGracePeriodSeconds": 300})
+    ing_ctrl["spec"]["template"]["spec"]["containers"][0]["ports"] = [
+        {"containerPort": 80, "name": "http", "protocol": "TCP"}, {"containerPort": 443, "name": "https", "protocol": "TCP"},
+        {"containerPort": 8443, "name": "webhook", "protocol": "TCP"}]
     ing_ctrl["spec"]["template"]["spec"]["containers"][0]["lifecycle"] = {"preStop": {"exec": {"command": ["/wait-shutdown"]}}}
     ing_pods = deploy_pods(c, ips, ing_ctrl, ["worker-3"], age=86400 * 4)
     for p in ing_pods:
@@ -685,7 +692,7 @@ def add_node_files(c: Cluster, n: str) -> None:
     c.node_file(n, "commands/proc-stat.txt", (
         "cpu  4212311 1201 1011231 312312311 12031 0 21021 0 0 0\n"
         "cpu0 1053011 301 252811 78078011 3011 0 5201 0 0 0\n"
-        "ctxt 912312311\nbtime 1763200800\nprocesses 1204121\nprocs_running 2\nprocs_blocked 0\n"))
+        f"ctxt 912312311\nbtime {epoch - boot}\nprocesses 1204121\nprocs_running 2\nprocs_blocked 0\n"))
     c.node_file(n, "commands/conntrack-count.txt", "1843\n")
     c.node_file(n, "commands/conntrack-max.txt", "262144\n")
     c.node_file(n, "commands/df.txt", (
