@@ -131,11 +131,14 @@ def rules_test(
 
 
 @rules_app.command("explain")
-def rules_explain(rule_id: str = typer.Argument(..., help="Rule id, e.g. POD-OOMKILLED.")) -> None:
+def rules_explain(
+    rule_id: str = typer.Argument(..., help="Rule id, e.g. POD-OOMKILLED."),
+    rules: list[Path] = typer.Option([], "--rules", help="Extra rule file or directory."),
+) -> None:
     """Show a rule in full: what it detects, its conditions, evidence and examples."""
     from analyzer.engine.commands import rules_explain_command
 
-    raise typer.Exit(rules_explain_command(rule_id))
+    raise typer.Exit(rules_explain_command(rule_id, rules))
 
 
 @app.command()
@@ -166,10 +169,13 @@ def collect(
     concurrency: int = typer.Option(4, "--concurrency"),
     redact_pattern: list[str] = typer.Option([], "--redact-pattern", help="Extra regex to mask (repeatable)."),
     timeout: int = typer.Option(60, "--timeout", help="Seconds per kubectl call."),
+    node_namespace: str = typer.Option("default", "--node-namespace", help="Namespace of the node debug pods."),
+    node_image: str = typer.Option("busybox:1.36", "--node-image", help="Image of the node debug pods."),
 ) -> None:
     """Capture a cluster into a bundle with your own kubectl.
 
     Exit 0 complete, 3 partial (the summary says what is missing), 2 nothing usable.
+    -o ending in .tar.gz/.tgz writes a tarball, anything else a directory (see docs/collect.md).
     """
     from analyzer.collect.commands import collect_command
 
@@ -177,7 +183,7 @@ def collect(
         collect_command(
             output=output, kubeconfig=kubeconfig, context=context, namespaces=namespace, since=since,
             max_log_bytes=max_log_bytes, nodes=nodes, concurrency=concurrency, redact_patterns=redact_pattern,
-            timeout=timeout,
+            timeout=timeout, node_namespace=node_namespace, node_image=node_image,
         )
     )
 

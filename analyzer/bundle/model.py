@@ -164,6 +164,24 @@ class Bundle:
         self._by_kind_ns: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self._children: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._finalized = False
+        self._closers: list[Callable[[], None]] = []
+
+    # ------------------------------------------------------------------ lifetime
+    def on_close(self, fn: Callable[[], None]) -> None:
+        """Register a cleanup (e.g. removing the temporary space of an archive)."""
+        self._closers.append(fn)
+
+    def close(self) -> None:
+        """Release what reading the bundle holds.  Lazily read text files fail to load
+        after this (their text is empty and a problem is recorded).  Safe to call twice."""
+        while self._closers:
+            self._closers.pop()()
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ filling
     def add_problem(self, path: str, error: str) -> None:
@@ -280,8 +298,8 @@ class Bundle:
                 continue
             inv = e.get("involvedObject") or e.get("regarding") or {}
             euid = inv.get("uid") if isinstance(inv, dict) else None
-            if uid and euid and euid != uid:
-                continue  # an earlier object of the same name
+            if uid and euid and euid != uid and not (key[0] == "Node" and euid == key[2]):
+                continue  # an earlier object of the same name (the kubelet's Node events carry the node name as uid)
             out.append(e)
         return out
 

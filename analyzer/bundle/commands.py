@@ -1,0 +1,127 @@
+"""`kbundle inspect`: what a bundle holds, as text or JSON."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from analyzer.bundle.formats.common import format_time
+from analyzer.bundle.model import Bundle
+from analyzer.bundle.reader import BundleError, ReadLimits, open_bundle
+
+# inspect reads text files (to report invalid UTF-8) while their total stays below this.
+TEXT_CHECK_BUDGET = 256 * 1024 * 1024
+
+
+def limits_from_options(
+    max_total_bytes: int | None, max_file_bytes: int | None, max_members: int | None
+) -> ReadLimits:
+    """ReadLimits from the CLI flags (``None`` keeps a default); ValueError when invalid."""
+    return ReadLimits().replace(
+        max_total_bytes=max_total_bytes, max_file_bytes=max_file_bytes, max_members=max_members
+    )
+
+
+def check_text_files(bundle: Bundle, budget: int = TEXT_CHECK_BUDGET) -> bool:
+    """Read the bundle's text files once so that unreadable ones and invalid UTF-8 are
+    recorded as problems.  Stops (returns False) when the budget would be exceeded."""
+    spent = 0
+    for tf in bundle.text_files():
+        size = int(tf.meta.get("size") or 0)
+        if spent + size > budget:
+            return False
+        spent += size
+        tf.text()
+        tf.release()
+    return True
+
+
+def summary(bundle: Bundle) -> dict[str, Any]:
+    """The inspect summary (the JSON keys of `kbundle inspect --format json`)."""
+    previous = sum(1 for k in bundle.logs if k[3])
+    return {
+        "format": bundle.format,
+        "cluster_version": bundle.cluster_version,
+        "collected_at": format_time(bundle.collected_at),
+        "counts": bundle.counts(),
+        "nodes": bundle.node_names(),
+        "namespaces": bundle.namespaces(),
+        "logs": {"current": len(bundle.logs) - previous, "previous": previous},
+        "node_files": len(bundle.node_files),
+        "problems": [p.as_dict() for p in bundle.problems],
+    }
+
+
+def _text(info: dict[str, Any], source: str, texts_checked: bool) -> str:
+    out = [
+        f"Bundle:          {source}",
+        f"Format:          {info['format']}",
+        f"Cluster version: {info['cluster_version'] or 'unknown'}",
+        f"Collected at:    {info['collected_at'] or 'unknown'}",
+        f"Nodes:           {len(info['nodes'])}" + (f" ({_short(info['nodes'])})" if info["nodes"] else ""),
+        f"Namespaces:      {len(info['namespaces'])}"
+        + (f" ({_short(info['namespaces'])})" if info["namespaces"] else ""),
+        f"Logs:            {info['logs']['current']} current, {info['logs']['previous']} previous",
+        f"Node files:      {info['node_files']}",
+        "",
+        "Objects:",
+    ]
+    counts = info["counts"]
+    if counts:
+        width = max(len(k) for k in counts)
+        out += [f"  {k:<{width}}  {n}" for k, n in counts.items()]
+    else:
+        out.append("  (none)")
+    out.append("")
+    problems = info["problems"]
+    if problems:
+        out.append(f"Problems ({len(problems)}):")
+        out += [f"  {p['path']}: {p['error']}" for p in problems]
+    else:
+        out.append("Problems: none")
+    if not texts_checked:
+        out.append("(text files not checked for encoding: larger than the inspect budget)")
+    return "\n".join(out) + "\n"
+
+
+def _short(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _error(message: str) -> int:
+    sys.stderr.write(f"kbundle: error: {' '.join(message.split())}\n")
+    return 2
+
+
+def inspect_command(
+    bundle: Path,
+    fmt: str = "text",
+    max_total_bytes: int | None = None,
+    max_file_bytes: int | None = None,
+    max_members: int | None = None,
+) -> int:
+    """Print what ``bundle`` holds; exit code 0 when readable, 2 when unusable."""
+    if fmt not in ("text", "json"):
+        return _error(f"--format must be text or json, not {fmt!r}")
+    try:
+        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members)
+    except ValueError as e:
+        return _error(str(e))
+    try:
+        opened = open_bundle(bundle, limits)
+    except BundleError as e:
+        return _error(str(e))
+    except (OSError, MemoryError) as e:
+        return _error(f"{bundle}: {e}")
+    with opened as b:
+        checked = check_text_files(b)
+        info = summary(b)
+    if fmt == "json":
+        sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        sys.stdout.write(_text(info, str(bundle), checked))
+    return 0

@@ -1,0 +1,547 @@
+"""Safe, read-only access to the files of a bundle: a directory, a tar archive (plain,
+gzip, xz or bzip2), a zip archive, or one single file.
+
+Nothing is ever extracted blindly.  A :class:`Source` lists the *regular files* of the
+bundle by their path inside it (POSIX, relative, no leading ``./``) and reads them on
+demand.  Entries that could escape the bundle (absolute paths, ``..``, links leading
+outside, device files, FIFOs) are refused and recorded as problems; caps on the number of
+entries, on the size of one file and on the total size stop decompression bombs.
+
+Compressed tar archives are read once, as a stream; each accepted member is copied to a
+private temporary directory under a numbered name (never under its archive name, so no
+archive path can reach outside it).  The directory lives as long as the :class:`Source`
+(``close()``, garbage collection, or interpreter exit, whichever comes first).  Plain tar
+and zip archives are read in place, without any copy.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import posixpath
+import shutil
+import stat
+import tarfile
+import tempfile
+import weakref
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import BinaryIO
+
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Caps applied while reading a bundle (see docs/limits.md).
+
+    The defaults fit bundles of large clusters (5,000 nodes, 150,000 pods, gigabytes of
+    logs) while refusing decompression bombs.
+    """
+
+    max_total_bytes: int = 16 * GIB  # sum of the (uncompressed) sizes of all files read
+    max_file_bytes: int = 1 * GIB  # one file, uncompressed
+    max_members: int = 1_000_000  # entries of an archive / files of a directory
+    max_yaml_alias_expansion: int = 10_000  # YAML alias uses per document (billion laughs)
+
+    def replace(self, **overrides: int | None) -> ReadLimits:
+        """A copy with the given limits changed; ``None`` keeps the current value."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key, val in overrides.items():
+            if key not in values:
+                raise TypeError(f"unknown limit {key!r}")
+            if val is not None:
+                if int(val) <= 0:
+                    raise ValueError(f"{key.replace('_', '-')} must be positive")
+                values[key] = int(val)
+        return ReadLimits(**values)
+
+
+class SourceError(Exception):
+    """The input cannot be read at all (the message names the file and the problem)."""
+
+
+class FileTooLarge(Exception):
+    pass
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)  # pragma: no cover
+
+
+def clean_member_path(name: str) -> tuple[str | None, str | None]:
+    """Normalise an archive member name; ``(path, None)`` when safe, ``(None, reason)`` when not."""
+    if "\x00" in name:
+        return None, "path contains a NUL byte"
+    name = name.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
+        return None, "absolute path refused"
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None, "path with '..' refused"
+    if not parts:
+        return "", None
+    return "/".join(parts), None
+
+
+# --------------------------------------------------------------------------- sources
+class Source:
+    """Regular files of a bundle by path, with size; read on demand."""
+
+    kind = "source"
+
+    def __init__(self, origin: str, limits: ReadLimits) -> None:
+        self.origin = origin  # the path the user gave
+        self.limits = limits
+        self.files: dict[str, int] = {}  # bundle path -> size
+        self.dirs: set[str] = set()
+        self.problems: list[tuple[str, str]] = []
+        self.newest_mtime: float | None = None
+        self._total = 0
+
+    # -- listing helpers
+    def _problem(self, path: str, reason: str) -> None:
+        self.problems.append((path, reason))
+
+    def _note_mtime(self, mtime: float | int | None) -> None:
+        if mtime and (self.newest_mtime is None or mtime > self.newest_mtime):
+            self.newest_mtime = float(mtime)
+
+    def _admit(self, path: str, size: int) -> bool:
+        """Check a regular file against the size caps; True when it may be read."""
+        lim = self.limits
+        if size > lim.max_file_bytes:
+            self._problem(path, f"file of {_human(size)} exceeds --max-file-bytes ({_human(lim.max_file_bytes)}); skipped")
+            return False
+        if self._total + size > lim.max_total_bytes:
+            self._problem(
+                path, f"total size would exceed --max-total-bytes ({_human(lim.max_total_bytes)}); file skipped"
+            )
+            return False
+        self._total += size
+        return True
+
+    def _add_dirs(self, path: str) -> None:
+        d = posixpath.dirname(path)
+        while d and d not in self.dirs:
+            self.dirs.add(d)
+            d = posixpath.dirname(d)
+
+    # -- reading
+    def read(self, path: str) -> bytes:
+        """The bytes of one listed file (raises OSError / FileTooLarge)."""
+        raise NotImplementedError
+
+    def read_head(self, path: str, n: int) -> bytes:
+        """The first ``n`` bytes of a listed file."""
+        return self.read(path)[:n]
+
+    def loader(self, path: str) -> Callable[[], bytes]:
+        return lambda: self.read(path)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DirectorySource(Source):
+    """A bundle directory.  Symbolic links are followed only when they stay inside it."""
+
+    kind = "directory"
+
+    def __init__(self, root: str, limits: ReadLimits) -> None:
+        super().__init__(root, limits)
+        self.root = os.path.realpath(root)
+        self._real: dict[str, str] = {}  # bundle path -> real file path when it is a link
+        self._walk()
+
+    def _inside(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+
+    def _walk(self) -> None:
+        count = 0
+        max_members = self.limits.max_members
+
+        def onerror(err: OSError) -> None:
+            rel = os.path.relpath(err.filename or self.root, self.root).replace(os.sep, "/")
+            self._problem(rel, f"cannot read: {err.strerror or err}")
+
+        for dirpath, dirnames, filenames in os.walk(self.root, onerror=onerror, followlinks=False):
+            reldir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+            reldir = "" if reldir == "." else reldir
+            if reldir:
+                self.dirs.add(reldir)
+            for d in list(dirnames):
+                full = os.path.join(dirpath, d)
+                if os.path.islink(full):
+                    dirnames.remove(d)  # never descend through a link
+                    real = os.path.realpath(full)
+                    if not self._inside(real):
+                        rel = f"{reldir}/{d}" if reldir else d
+                        self._problem(rel, "symbolic link leaves the bundle; not followed")
+            for name in filenames:
+                count += 1
+                rel = f"{reldir}/{name}" if reldir else name
+                if count > max_members:
+                    self._problem(rel, f"more than --max-members ({max_members}) files; the rest is not read")
+                    return
+                full = os.path.join(dirpath, name)
+                try:
+                    st = os.lstat(full)
+                    real = full
+                    if stat.S_ISLNK(st.st_mode):
+                        real = os.path.realpath(full)
+                        if not self._inside(real):
+                            self._problem(rel, "symbolic link leaves the bundle; ignored")
+                            continue
+                        st = os.stat(real)
+                        self._real[rel] = real
+                except OSError as e:
+                    self._problem(rel, f"cannot read: {e.strerror or e}")
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    self._problem(rel, "not a regular file (device, FIFO or socket); ignored")
+                    continue
+                if self._admit(rel, st.st_size):
+                    self.files[rel] = st.st_size
+                    self._note_mtime(st.st_mtime)
+
+    def read(self, path: str) -> bytes:
+        real = self._real.get(path) or os.path.join(self.root, *path.split("/"))
+        limit = self.limits.max_file_bytes
+        with open(real, "rb") as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise FileTooLarge(f"file grew beyond --max-file-bytes ({_human(limit)})")
+        return data
+
+
+class SingleFileSource(Source):
+    """One file given directly (a cluster-info dump saved from stdout, one kubectl output)."""
+
+    kind = "file"
+
+    def __init__(self, path: str, limits: ReadLimits, data_path: str | None = None, name: str | None = None) -> None:
+        super().__init__(path, limits)
+        self._path = data_path or path
+        self.name = name or os.path.basename(path)
+        size = os.path.getsize(self._path)
+        if size > limits.max_file_bytes:
+            raise SourceError(f"{path}: file of {_human(size)} exceeds --max-file-bytes ({_human(limits.max_file_bytes)})")
+        self.files[self.name] = size
+        self._note_mtime(os.path.getmtime(self._path))
+
+    def read(self, path: str) -> bytes:
+        with open(self._path, "rb") as f:
+            return f.read(self.limits.max_file_bytes + 1)[: self.limits.max_file_bytes]
+
+    def read_head(self, path: str, n: int) -> bytes:
+        with open(self._path, "rb") as f:
+            return f.read(n)
+
+
+class _TempDir:
+    """A private temporary directory removed on close, on garbage collection or at exit."""
+
+    def __init__(self) -> None:
+        self.path = tempfile.mkdtemp(prefix="kbundle-")
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.path, True)
+
+    def remove(self) -> None:
+        self._finalizer()
+
+
+class TarSource(Source):
+    """A tar archive.  Plain tar is read in place (seek to each member's data); compressed
+    tar is streamed once and its accepted members copied to a private temporary directory."""
+
+    kind = "tar"
+
+    def __init__(self, path: str, limits: ReadLimits, compression: str) -> None:
+        super().__init__(path, limits)
+        self.compression = compression  # "", "gz", "xz", "bz2"
+        self._offsets: dict[str, tuple[int, int]] = {}  # plain tar: path -> (offset, size)
+        self._stored: dict[str, str] = {}  # compressed: path -> temp file
+        self._tmp: _TempDir | None = None
+        self._links: list[tuple[str, str, bool]] = []  # (path, target, is_symlink)
+        try:
+            self._scan()
+        except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib_error()) as e:
+            if not self.files and not self.problems:
+                self.close()
+                raise SourceError(f"{path}: not a readable tar archive ({e})") from None
+            self._problem(os.path.basename(path), f"archive damaged or truncated, reading stopped: {e}")
+        except BaseException:
+            self.close()
+            raise
+        self._resolve_links()
+
+    def _scan(self) -> None:
+        lim = self.limits
+        if self.compression:
+            mode = f"r|{self.compression}"
+            self._tmp = _TempDir()
+        else:
+            mode = "r:"
+        count = 0
+        written = 0
+        with tarfile.open(self.origin, mode) as tf:
+            for m in tf:
+                count += 1
+                if count > lim.max_members:
+                    self._problem(m.name, f"more than --max-members ({lim.max_members}) entries; the rest is not read")
+                    break
+                path, reason = clean_member_path(m.name)
+                if path is None:
+                    self._problem(m.name, reason or "refused")
+                    continue
+                if m.isdir():
+                    if path:
+                        self.dirs.add(path)
+                    continue
+                if not path:
+                    continue
+                if m.issym() or m.islnk():
+                    self._links.append((path, m.linkname, m.issym()))
+                    continue
+                if not m.isreg():
+                    self._problem(path, "not a regular file (device, FIFO or other special entry); ignored")
+                    continue
+                if m.issparse():
+                    self._problem(path, "sparse archive entry refused")
+                    continue
+                if not self._admit(path, m.size):
+                    continue
+                self._note_mtime(m.mtime)
+                if self.compression:
+                    assert self._tmp is not None
+                    sub = os.path.join(self._tmp.path, str(written // 4096))
+                    if written % 4096 == 0:
+                        os.makedirs(sub, exist_ok=True)
+                    dest = os.path.join(sub, str(written))
+                    written += 1
+                    src = tf.extractfile(m)
+                    if src is None:  # pragma: no cover - regular files always have data
+                        continue
+                    with open(dest, "wb") as out:
+                        _copy_capped(src, out, m.size)
+                    self._stored[path] = dest
+                else:
+                    self._offsets[path] = (m.offset_data, m.size)
+                self.files[path] = m.size
+                self._add_dirs(path)
+
+    def _resolve_links(self) -> None:
+        for path, target, is_sym in self._links:
+            if is_sym:
+                if target.startswith("/"):
+                    self._problem(path, f"symbolic link to {target} leaves the bundle; ignored")
+                    continue
+                joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            else:  # hard link: target is a member name
+                joined = target
+            resolved, reason = clean_member_path(joined)
+            if resolved is None or joined.startswith("../") or joined == "..":
+                self._problem(path, f"link to {target} leaves the bundle; ignored")
+                continue
+            if resolved in self.files:
+                self.files[path] = self.files[resolved]
+                if resolved in self._stored:
+                    self._stored[path] = self._stored[resolved]
+                if resolved in self._offsets:
+                    self._offsets[path] = self._offsets[resolved]
+                self._add_dirs(path)
+            elif resolved in self.dirs:
+                continue  # a link to a directory of the bundle: its files are listed already
+            else:
+                self._problem(path, f"link to {target}, which is not a file of the bundle; ignored")
+
+    def read(self, path: str) -> bytes:
+        if path in self._stored:
+            with open(self._stored[path], "rb") as f:
+                return f.read()
+        offset, size = self._offsets[path]
+        with open(self.origin, "rb") as f:
+            f.seek(offset)
+            return f.read(size)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.remove()
+
+    @property
+    def temp_dir(self) -> str | None:
+        return self._tmp.path if self._tmp else None
+
+
+class ZipSource(Source):
+    """A zip archive, read in place."""
+
+    kind = "zip"
+
+    def __init__(self, path: str, limits: ReadLimits) -> None:
+        super().__init__(path, limits)
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as e:
+            raise SourceError(f"{path}: not a readable zip archive ({e})") from None
+        self._names: dict[str, str] = {}
+        for count, zi in enumerate(infos, 1):
+            if count > limits.max_members:
+                self._problem(zi.filename, f"more than --max-members ({limits.max_members}) entries; the rest is not read")
+                break
+            p, reason = clean_member_path(zi.filename)
+            if p is None:
+                self._problem(zi.filename, reason or "refused")
+                continue
+            if zi.is_dir() or not p:
+                if p:
+                    self.dirs.add(p)
+                continue
+            mode = (zi.external_attr >> 16) & 0o170000
+            if mode and not stat.S_ISREG(mode):
+                kind = "symbolic link" if stat.S_ISLNK(mode) else "special file"
+                self._problem(p, f"{kind} in zip archive; ignored")
+                continue
+            if not self._admit(p, zi.file_size):
+                continue
+            self.files[p] = zi.file_size
+            self._names[p] = zi.filename
+            self._add_dirs(p)
+
+    def read(self, path: str) -> bytes:
+        # ZipExtFile never returns more than the declared file_size (checked by _admit).
+        with self._zip.open(self._names[path]) as f:
+            return f.read(self.limits.max_file_bytes + 1)[: self.limits.max_file_bytes]
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def _copy_capped(src: BinaryIO, out: BinaryIO, size: int) -> None:
+    left = size
+    while left > 0:
+        chunk = src.read(min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("unexpected end of data")
+        out.write(chunk)
+        left -= len(chunk)
+
+
+# --------------------------------------------------------------------------- opening
+_GZ, _XZ, _BZ2, _ZIP, _ZSTD = b"\x1f\x8b", b"\xfd7zXZ\x00", b"BZh", b"PK\x03\x04", b"\x28\xb5\x2f\xfd"
+
+
+def _looks_like_tar(block: bytes) -> bool:
+    if len(block) < 512:
+        return False
+    if block[257:262] == b"ustar":
+        return True
+    try:
+        tarfile.TarInfo.frombuf(block[:512], "utf-8", "surrogateescape")
+        return True
+    except tarfile.TarError:
+        return False
+
+
+def _decompressing_open(path: str, compression: str) -> BinaryIO:
+    if compression == "gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if compression == "xz":
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    return bz2.open(path, "rb")  # type: ignore[return-value]
+
+
+def open_source(path: str | os.PathLike[str], limits: ReadLimits) -> Source:
+    """Open whatever the user gave: a directory, an archive (detected by its first bytes,
+    not by its name), or a single file."""
+    p = os.fspath(path)
+    if not os.path.exists(p):
+        raise SourceError(f"{p}: no such file or directory")
+    if os.path.isdir(p):
+        return DirectorySource(p, limits)
+    if not os.path.isfile(p):
+        raise SourceError(f"{p}: not a regular file or directory")
+    try:
+        with open(p, "rb") as f:
+            head = f.read(512)
+    except OSError as e:
+        raise SourceError(f"{p}: cannot read ({e.strerror or e})") from None
+    if not head:
+        raise SourceError(f"{p}: empty file")
+    if head.startswith(_ZSTD):
+        raise SourceError(f"{p}: zstd-compressed archives are not supported; decompress it first (zstd -d)")
+    if head.startswith(_ZIP):
+        return ZipSource(p, limits)
+    compression = ""
+    if head.startswith(_GZ):
+        compression = "gz"
+    elif head.startswith(_XZ):
+        compression = "xz"
+    elif head.startswith(_BZ2):
+        compression = "bz2"
+    if compression:
+        try:
+            with _decompressing_open(p, compression) as f:
+                inner = f.read(512)
+        except (OSError, EOFError, lzma.LZMAError, zlib_error()) as e:
+            raise SourceError(f"{p}: damaged {compression} data ({e})") from None
+        if _looks_like_tar(inner):
+            return TarSource(p, limits, compression)
+        return _single_compressed(p, limits, compression)
+    if _looks_like_tar(head):
+        return TarSource(p, limits, "")
+    return SingleFileSource(p, limits)
+
+
+def _single_compressed(path: str, limits: ReadLimits, compression: str) -> Source:
+    """One compressed file that is not a tar (e.g. ``dump.txt.gz``): decompress it, capped."""
+    tmp = _TempDir()
+    name = os.path.basename(path)
+    for suffix in (".gz", ".xz", ".bz2", ".tgz"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)] or name
+            break
+    dest = os.path.join(tmp.path, "0")
+    try:
+        with _decompressing_open(path, compression) as src, open(dest, "wb") as out:
+            left = limits.max_file_bytes
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                left -= len(chunk)
+                if left < 0:
+                    raise SourceError(
+                        f"{path}: decompressed size exceeds --max-file-bytes ({_human(limits.max_file_bytes)})"
+                    )
+                out.write(chunk)
+    except SourceError:
+        tmp.remove()
+        raise
+    except (OSError, EOFError, lzma.LZMAError, zlib_error()) as e:
+        tmp.remove()
+        raise SourceError(f"{path}: damaged {compression} data ({e})") from None
+    src_obj = SingleFileSource(path, limits, data_path=dest, name=name)
+    src_obj._tmp = tmp  # type: ignore[attr-defined]  # keeps the temp dir alive with the source
+    src_obj.close = tmp.remove  # type: ignore[method-assign]
+    return src_obj
