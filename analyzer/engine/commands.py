@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,13 @@ def _progress_printer() -> Callable[[int, int, str], None] | None:
     if not tty:
         return None
 
+    last = [0.0]
+
     def show(done: int, total: int, what: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.1:  # at most ten updates a second
+            return
+        last[0] = now
         sys.stderr.write(f"\r\x1b[Kanalysing: {what[:40]} {done}/{total}")
         sys.stderr.flush()
 
@@ -134,6 +141,8 @@ def analyze_command(
             text = render(result, b, fmt, meta)
         except FormatUnavailable as e:
             return _err(str(e))
+        except Exception as e:  # noqa: BLE001 - a renderer bug must not end in a traceback
+            return _err(f"cannot render the {fmt} report: {type(e).__name__}: {e}")
     finally:
         close = getattr(b, "close", None)
         if close is not None:

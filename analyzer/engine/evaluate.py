@@ -123,13 +123,14 @@ class Engine:
 
     def _conditions_hold(self, schedule: list[tuple[str | None, Any]], ctx: dict[str, Any]) -> bool:
         """Compute the lets in order, checking each condition as soon as its lets exist."""
-        ev = self.ev
+        fns = self.ev.fns
+        fns.vars = ctx  # what $name reads
         for name, e in schedule:
             if name is None:
-                if not truthy(ev.eval(e, ctx)):
+                if not truthy(e.fn(ctx, fns)):
                     return False
             else:
-                ctx[name] = ev.eval(e, ctx)
+                ctx[name] = e.fn(ctx, fns)
         return True
 
     def _evaluate(self, rule: Rule, ctx: dict[str, Any], default_objects: Any) -> None:

@@ -67,7 +67,11 @@ def scan_text(pattern: re.Pattern[str], text: str, keep: int = MAX_MATCHES_KEPT,
     """Count the lines of ``text`` matching ``pattern``; keep the last ``keep`` matches.
 
     With ``literals`` (one of which every match contains), only the lines holding one are
-    tried."""
+    tried.  CRLF line ends count as LF (a line never ends with ``\r``)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if text.endswith("\r"):
+            text = text[:-1]
     if literals:
         return _scan_lines(pattern, text, _candidate_lines(text, literals), keep)
     kept: deque[Match] = deque(maxlen=keep)
@@ -89,14 +93,12 @@ def scan_text(pattern: re.Pattern[str], text: str, keep: int = MAX_MATCHES_KEPT,
         le = text.find("\n", start)
         if le == -1:
             le = n
-        lm = m if m.end() <= le and m.start() >= ls else search(text, ls, le)
+        lm = m if m.end() <= le else search(text, ls, le)
         if lm is not None:
             line_no += text.count("\n", counted_to, ls)
             counted_to = ls
             count += 1
             line = text[ls:le]
-            if line.endswith("\r"):
-                line = line[:-1]
             groups = lm.groupdict() if named else list(lm.groups())
             kept.append(Match(line_no, line, groups))
         pos = le + 1
@@ -121,8 +123,6 @@ def _scan_lines(pattern: re.Pattern[str], text: str, starts: list[int], keep: in
         counted_to = ls
         count += 1
         line = text[ls:le]
-        if line.endswith("\r"):
-            line = line[:-1]
         kept.append(Match(line_no, line, m.groupdict() if named else list(m.groups())))
     return count, kept
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
+from collections import OrderedDict
 from typing import Any
 
 import jmespath
@@ -28,6 +29,7 @@ from analyzer.rules.regex import cached_safe_compile
 from analyzer.rules.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
 
 ANY = {"types": []}
+LINES_CACHE_CHARS = 256 * 1024 * 1024
 VARIADIC = {"types": [], "variadic": True}
 
 
@@ -92,18 +94,33 @@ class RuleFunctions(jfunctions.Functions):
         self.bundle = bundle if bundle is not None else Bundle().finalize()
         self.now = parse_time(self.bundle.collected_at) if self.bundle.collected_at else None
         self.vars: dict[str, Any] = {}
-        self._lines_cache: dict[int, list[str]] = {}
+        # id(TextFile) -> (TextFile, lines, characters); least recently used first
+        self._lines_cache: OrderedDict[int, tuple[Any, list[str], int]] = OrderedDict()
+        self._cached_chars = 0
+        self._events_cache: dict[int, tuple[Any, list[Any]]] = {}  # id(object) -> (object, its events)
 
     def clear_caches(self) -> None:
         self._lines_cache.clear()
+        self._events_cache.clear()
+        self._cached_chars = 0
 
     def file_lines(self, tf: Any) -> list[str]:
-        """Lines of a TextFile, split once per analysis."""
+        """Lines of a TextFile, split once and kept while the cache holds less than
+        LINES_CACHE_CHARS characters (the least recently used files are dropped first)."""
         key = id(tf)
-        lines = self._lines_cache.get(key)
-        if lines is None:
-            lines = _split_lines(tf.text())
-            self._lines_cache[key] = lines
+        hit = self._lines_cache.get(key)
+        if hit is not None:
+            self._lines_cache.move_to_end(key)
+            return hit[1]
+        text = tf.text()
+        lines = _split_lines(text)
+        tf.release()  # the lines are what is kept; the file re-reads itself if asked again
+        size = len(text)
+        self._lines_cache[key] = (tf, lines, size)
+        self._cached_chars += size
+        while self._cached_chars > LINES_CACHE_CHARS and len(self._lines_cache) > 1:
+            _k, (_tf, _lines, old) = self._lines_cache.popitem(last=False)
+            self._cached_chars -= old
         return lines
 
     # -------------------------------------------------------------- variables
@@ -150,7 +167,13 @@ class RuleFunctions(jfunctions.Functions):
     def _func_events(self, o: Any) -> list[Any]:
         if not _is_obj(o):
             return []
-        return sorted(self.bundle.events_for(o), key=_event_time)
+        key = id(o)
+        hit = self._events_cache.get(key)
+        if hit is not None and hit[0] is o:
+            return hit[1]
+        evs = sorted(self.bundle.events_for(o), key=_event_time)
+        self._events_cache[key] = (o, evs)
+        return evs
 
     @signature(ANY, ANY, ANY)
     def _func_select(self, kind: Any, ns: Any, selector: Any) -> list[Any]:

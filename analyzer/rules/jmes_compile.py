@@ -70,6 +70,31 @@ def _field(key: str) -> Fn:
 
 
 def _path(keys: tuple[str, ...]) -> Fn:
+    if len(keys) == 2:
+        k1, k2 = keys
+
+        def path2(v: Any, rt: Any) -> Any:
+            if isinstance(v, dict):
+                v = v.get(k1)
+                if isinstance(v, dict):
+                    return v.get(k2)
+            return None
+
+        return path2
+    if len(keys) == 3:
+        k1, k2, k3 = keys
+
+        def path3(v: Any, rt: Any) -> Any:
+            if isinstance(v, dict):
+                v = v.get(k1)
+                if isinstance(v, dict):
+                    v = v.get(k2)
+                    if isinstance(v, dict):
+                        return v.get(k3)
+            return None
+
+        return path3
+
     def path(v: Any, rt: Any) -> Any:
         for k in keys:
             if not isinstance(v, dict):

@@ -161,3 +161,9 @@ def test_rule_schema_matches_the_loader():
 
 def test_findings_schema_is_valid():
     jsonschema.Draft202012Validator.check_schema(json.loads((SCHEMAS / "findings.schema.json").read_text()))
+
+
+def test_docs_show_the_user_rules_as_kept_here():
+    docs = (SCHEMAS.parent.parent / "docs" / "rules.md").read_text()
+    for f in sorted(USER_RULES.glob("*.yaml")):
+        assert f.read_text().rstrip() in docs, f"{f.name} differs from its copy in docs/rules.md"
