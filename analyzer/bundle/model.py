@@ -204,6 +204,8 @@ class Bundle:
         self._objects.append(obj)
         self._source_of[id(obj)] = source
         self._by_kind[kind].append(obj)
+        if kind == "Event":
+            normalize_event(obj)
         return True
 
     def add_log(self, namespace: str, pod: str, container: str, previous: bool, tf: TextFile) -> None:
@@ -361,6 +363,43 @@ class Bundle:
 
     def counts(self) -> dict[str, int]:
         return {k: len(v) for k, v in sorted(self._by_kind.items()) if v}
+
+
+def normalize_event(ev: dict[str, Any]) -> None:
+    """Give every Event the core/v1 fields rules read, whichever API wrote it.
+
+    events.k8s.io/v1 events carry ``regarding``/``note``/``deprecatedCount``/
+    ``deprecatedLastTimestamp``; events the scheduler records through that API show up in
+    core/v1 lists with ``eventTime`` and ``series`` but no ``count`` or timestamps.  Missing
+    (absent or null) core fields are filled from those; nothing present is overwritten."""
+    series = ev.get("series") if isinstance(ev.get("series"), dict) else {}
+    if not isinstance(ev.get("involvedObject"), dict) and isinstance(ev.get("regarding"), dict):
+        ev["involvedObject"] = ev["regarding"]
+    if not ev.get("message") and isinstance(ev.get("note"), str):
+        ev["message"] = ev["note"]
+    if ev.get("count") in (None, 0):
+        for c in (series.get("count"), ev.get("deprecatedCount")):
+            if isinstance(c, int) and not isinstance(c, bool):
+                ev["count"] = c
+                break
+    if not ev.get("lastTimestamp"):
+        for t in (series.get("lastObservedTime"), ev.get("deprecatedLastTimestamp"), ev.get("eventTime")):
+            if isinstance(t, str) and t:
+                ev["lastTimestamp"] = t
+                break
+    if not ev.get("firstTimestamp"):
+        for t in (ev.get("deprecatedFirstTimestamp"), ev.get("eventTime")):
+            if isinstance(t, str) and t:
+                ev["firstTimestamp"] = t
+                break
+    if not isinstance(ev.get("source"), dict) or not ev["source"].get("component"):
+        comp = ev.get("reportingController") or ev.get("reportingComponent")
+        src = ev.get("deprecatedSource") if isinstance(ev.get("deprecatedSource"), dict) else None
+        if src and src.get("component"):
+            ev["source"] = src
+        elif isinstance(comp, str) and comp:
+            ev["source"] = {"component": comp, **({"host": ev["reportingInstance"]}
+                                                  if isinstance(ev.get("reportingInstance"), str) else {})}
 
 
 def add_objects(bundle: Bundle, items: Iterable[Any], source: str) -> int:

@@ -443,6 +443,18 @@ def pod_cpu_throttling(c: Cluster) -> None:
 
 
 # ====================================================================== scheduling
+def _scheduler_event(p: Obj, msg: str, first_ago: float, last_ago: float, count: int) -> Obj:
+    """A FailedScheduling event as kube-scheduler records it: through events.k8s.io/v1, so its core/v1 form (what
+    kubectl get events -o json returns) has eventTime and series, no count, no first/lastTimestamp, an empty source."""
+    ev = event(p, "FailedScheduling", msg, type_="Warning", first_ago=first_ago, last_ago=last_ago,
+               source="default-scheduler", action="Scheduling")
+    del ev["count"]
+    ev.update(firstTimestamp=None, lastTimestamp=None, eventTime=k8s.ts_micro(first_ago), source={},
+              series={"count": count, "lastObservedTime": k8s.ts_micro(last_ago)},
+              reportingComponent="default-scheduler", reportingInstance="default-scheduler-cp-1")
+    return ev
+
+
 def pod_unschedulable(c: Cluster) -> None:
     c.description = ("analytics asks for 10 CPUs per pod; the workers have 7.9 allocatable CPUs each and the control "
                      "plane is tainted: both pods stay Pending.")
@@ -454,8 +466,7 @@ def pod_unschedulable(c: Cluster) -> None:
            "3 No preemption victims found for incoming pod.")
     for p in pods:
         _pending_unschedulable(p, msg, 3690)
-        c.add(event(p, "FailedScheduling", msg, type_="Warning", first_ago=3690, last_ago=290,
-                    source="default-scheduler"))
+        c.add(_scheduler_event(p, msg, first_ago=3690, last_ago=290, count=12))
     first = sorted(pods, key=lambda p: p["metadata"]["name"])[0]
     c.expect("POD-UNSCHEDULABLE", first)
     c.expect("POD-UNSCHEDULABLE-RESOURCES", first)
@@ -476,7 +487,7 @@ def pod_node_selector_no_match(c: Cluster) -> None:
            "4 Preemption is not helpful for scheduling.")
     p = pods[0]
     _pending_unschedulable(p, msg, 5390)
-    c.add(event(p, "FailedScheduling", msg, type_="Warning", first_ago=5390, last_ago=300, source="default-scheduler"))
+    c.add(_scheduler_event(p, msg, first_ago=5390, last_ago=300, count=17))
     c.expect("POD-NODE-SELECTOR-NO-MATCH", p)
     c.expect("POD-UNSCHEDULABLE", p)
 
@@ -494,7 +505,7 @@ def pod_taints_block(c: Cluster) -> None:
            "4 Preemption is not helpful for scheduling.")
     for p in pods:
         _pending_unschedulable(p, msg, 1290)
-        c.add(event(p, "FailedScheduling", msg, type_="Warning", first_ago=1290, last_ago=120, source="default-scheduler"))
+        c.add(_scheduler_event(p, msg, first_ago=1290, last_ago=120, count=5))
     first = sorted(pods, key=lambda p: p["metadata"]["name"])[0]
     c.expect("POD-TAINTS-BLOCK", first)
     c.expect("POD-UNSCHEDULABLE", first)
