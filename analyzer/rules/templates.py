@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, pass_context
+from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from analyzer.rules.values import (
@@ -48,11 +48,24 @@ def _human_duration(x: Any) -> str:
     return human_duration(parse_duration(x) if isinstance(x, str) else x)
 
 
+def _tojson(value: Any) -> str:
+    """JSON of a value for messages; undefined becomes null and anything JSON cannot hold
+    becomes its string, so a template never fails on odd bundle data."""
+    import json
+
+    def default(o: Any) -> Any:
+        return None if isinstance(o, Undefined) else str(o)
+
+    if isinstance(value, Undefined):
+        return "null"
+    return json.dumps(value, default=default, sort_keys=True, ensure_ascii=False)
+
+
 def _env() -> SandboxedEnvironment:
     env = SandboxedEnvironment(autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=False)
     env.filters.update(
         quantity=_quantity, human_bytes=human_bytes, human_duration=_human_duration, age=_age,
-        exit_code=decode_exit_code,
+        exit_code=decode_exit_code, tojson=_tojson,
     )
     return env
 
