@@ -130,5 +130,6 @@ def write_native(
     }
     if manifest_extra:
         manifest.update(manifest_extra)
-    (root / "manifest.json").write_bytes(orjson.dumps(manifest, option=opt) + b"\n")
+    # kbundle_format first (the key readers detect the format by), then the rest unsorted
+    (root / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2 if pretty else 0) + b"\n")
     return root
