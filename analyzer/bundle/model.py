@@ -61,9 +61,12 @@ class TextFile:
 
     def text(self) -> str:
         if self._text is None:
-            data = self._loader()
-            self._text = data.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+            self._text = decode_text(self._loader())
         return self._text
+
+    def raw(self) -> bytes:
+        """The file's bytes, read now and not kept (``decode_text`` makes them ``text()``)."""
+        return self._loader()
 
     def lines(self) -> list[str]:
         return self.text().splitlines()
@@ -74,6 +77,11 @@ class TextFile:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"TextFile({self.path!r})"
+
+
+def decode_text(data: bytes) -> str:
+    """A text file's bytes as text: invalid UTF-8 and NUL bytes become U+FFFD."""
+    return data.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
 def text_from_bytes(path: str, vpath: str, data: bytes, meta: dict[str, Any] | None = None) -> TextFile:

@@ -27,6 +27,10 @@ FORMATS = (native, troubleshoot, must_gather, cluster_info_dump, kubectl_output)
 FORMAT_NAMES = tuple(f.NAME for f in FORMATS)
 
 
+# Models with at least this many objects are frozen out of the cyclic gc after loading.
+FREEZE_THRESHOLD = 50_000
+
+
 class BundleError(Exception):
     """The input is unusable as a bundle.  ``str(e)`` is one line: ``<file>: <problem>``."""
 
@@ -52,8 +56,11 @@ def open_bundle(path: str | os.PathLike[str], limits: ReadLimits | None = None) 
         source = open_source(name, limits)
     except SourceError as e:
         raise BundleError(str(e)) from None
+    except (OSError, ValueError, EOFError, UnicodeError) as e:  # whatever a damaged container raises
+        raise BundleError(f"{name}: cannot read ({type(e).__name__}: {e})") from None
     gc_was_enabled = gc.isenabled()
-    gc.disable()
+    gc.disable()  # building large object graphs with gc on is several times slower
+    bundle: Bundle | None = None
     try:
         bundle = _read(name, source, limits)
     except BaseException:
@@ -61,6 +68,10 @@ def open_bundle(path: str | os.PathLike[str], limits: ReadLimits | None = None) 
         raise
     finally:
         if gc_was_enabled:
+            if bundle is not None and len(bundle.objects_all) >= FREEZE_THRESHOLD:
+                # A large model is built once and then only read: move it out of the
+                # collector's sight, so that re-enabling gc does not traverse it again.
+                gc.freeze()
             gc.enable()
     bundle.on_close(source.close)
     return bundle
@@ -81,10 +92,12 @@ def _read(name: str, source: Source, limits: ReadLimits) -> Bundle:
             if source.problems:
                 detail += f" ({source.problems[0][0]}: {source.problems[0][1]})"
             raise BundleError(f"{name}: {detail}")
+        limited = [(p, r) for p, r in source.problems if "--max-" in r]
+        hint = f"; {len(limited)} file(s) skipped by the reading limits ({limited[0][0]}: {limited[0][1]})" if limited else ""
         raise BundleError(
             f"{name}: no known bundle format (looked for a kbundle manifest.json, troubleshoot "
             "cluster-resources/, must-gather namespaces/ or cluster-scoped-resources/, a cluster-info "
-            "dump, and Kubernetes objects in .json/.yaml files)"
+            f"dump, and Kubernetes objects in .json/.yaml files){hint}"
         )
     bundle = Bundle(format=fmt.NAME, source=name)
     for path, reason in source.problems:

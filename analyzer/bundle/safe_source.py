@@ -27,7 +27,6 @@ import tarfile
 import tempfile
 import weakref
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import BinaryIO
 
@@ -104,6 +103,7 @@ class Source:
         self.dirs: set[str] = set()
         self.problems: list[tuple[str, str]] = []
         self.newest_mtime: float | None = None
+        self.full = False  # the total-size cap was reached: listing stopped
         self._total = 0
 
     # -- listing helpers
@@ -122,8 +122,10 @@ class Source:
             return False
         if self._total + size > lim.max_total_bytes:
             self._problem(
-                path, f"total size would exceed --max-total-bytes ({_human(lim.max_total_bytes)}); file skipped"
+                path, f"total size would exceed --max-total-bytes ({_human(lim.max_total_bytes)}); "
+                      "this file and the rest are not read"
             )
+            self.full = True
             return False
         self._total += size
         return True
@@ -142,9 +144,6 @@ class Source:
     def read_head(self, path: str, n: int) -> bytes:
         """The first ``n`` bytes of a listed file."""
         return self.read(path)[:n]
-
-    def loader(self, path: str) -> Callable[[], bytes]:
-        return lambda: self.read(path)
 
     def close(self) -> None:
         pass
@@ -217,6 +216,8 @@ class DirectorySource(Source):
                 if self._admit(rel, st.st_size):
                     self.files[rel] = st.st_size
                     self._note_mtime(st.st_mtime)
+                elif self.full:
+                    return
 
     def read(self, path: str) -> bytes:
         real = self._real.get(path) or os.path.join(self.root, *path.split("/"))
@@ -278,7 +279,7 @@ class TarSource(Source):
         self._links: list[tuple[str, str, bool]] = []  # (path, target, is_symlink)
         try:
             self._scan()
-        except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib_error()) as e:
+        except (tarfile.TarError, EOFError, OSError, ValueError, UnicodeError, lzma.LZMAError, zlib_error()) as e:
             if not self.files and not self.problems:
                 self.close()
                 raise SourceError(f"{path}: not a readable tar archive ({e})") from None
@@ -291,57 +292,66 @@ class TarSource(Source):
     def _scan(self) -> None:
         lim = self.limits
         if self.compression:
-            mode = f"r|{self.compression}"
+            # Our own decompressing reader (bounded output per read) under tarfile's plain
+            # stream mode: skipping a refused member then costs only its decompression
+            # (about 1 s per GB of zeros), never a copy of an inflated buffer.
             self._tmp = _TempDir()
+            with _decompressing_open(self.origin, self.compression) as raw:
+                with tarfile.open(fileobj=raw, mode="r|", bufsize=1 << 20) as tf:
+                    self._members(tf, lim)
         else:
-            mode = "r:"
+            with tarfile.open(self.origin, "r:") as tf:
+                self._members(tf, lim)
+
+    def _members(self, tf: tarfile.TarFile, lim: ReadLimits) -> None:
         count = 0
         written = 0
-        with tarfile.open(self.origin, mode) as tf:
-            for m in tf:
-                count += 1
-                if count > lim.max_members:
-                    self._problem(m.name, f"more than --max-members ({lim.max_members}) entries; the rest is not read")
+        for m in tf:
+            count += 1
+            if count > lim.max_members:
+                self._problem(m.name, f"more than --max-members ({lim.max_members}) entries; the rest is not read")
+                break
+            path, reason = clean_member_path(m.name)
+            if path is None:
+                self._problem(m.name, reason or "refused")
+                continue
+            if m.isdir():
+                if path:
+                    self.dirs.add(path)
+                continue
+            if not path:
+                continue
+            if m.issym() or m.islnk():
+                self._links.append((path, m.linkname, m.issym()))
+                continue
+            if not m.isreg():
+                self._problem(path, "not a regular file (device, FIFO or other special entry); ignored")
+                continue
+            if m.issparse():
+                self._problem(path, "sparse archive entry refused")
+                continue
+            if not self._admit(path, m.size):
+                if self.full:
                     break
-                path, reason = clean_member_path(m.name)
-                if path is None:
-                    self._problem(m.name, reason or "refused")
+                continue
+            self._note_mtime(m.mtime)
+            if self.compression:
+                assert self._tmp is not None
+                sub = os.path.join(self._tmp.path, str(written // 4096))
+                if written % 4096 == 0:
+                    os.makedirs(sub, exist_ok=True)
+                dest = os.path.join(sub, str(written))
+                written += 1
+                src = tf.extractfile(m)
+                if src is None:  # pragma: no cover - regular files always have data
                     continue
-                if m.isdir():
-                    if path:
-                        self.dirs.add(path)
-                    continue
-                if not path:
-                    continue
-                if m.issym() or m.islnk():
-                    self._links.append((path, m.linkname, m.issym()))
-                    continue
-                if not m.isreg():
-                    self._problem(path, "not a regular file (device, FIFO or other special entry); ignored")
-                    continue
-                if m.issparse():
-                    self._problem(path, "sparse archive entry refused")
-                    continue
-                if not self._admit(path, m.size):
-                    continue
-                self._note_mtime(m.mtime)
-                if self.compression:
-                    assert self._tmp is not None
-                    sub = os.path.join(self._tmp.path, str(written // 4096))
-                    if written % 4096 == 0:
-                        os.makedirs(sub, exist_ok=True)
-                    dest = os.path.join(sub, str(written))
-                    written += 1
-                    src = tf.extractfile(m)
-                    if src is None:  # pragma: no cover - regular files always have data
-                        continue
-                    with open(dest, "wb") as out:
-                        _copy_capped(src, out, m.size)
-                    self._stored[path] = dest
-                else:
-                    self._offsets[path] = (m.offset_data, m.size)
-                self.files[path] = m.size
-                self._add_dirs(path)
+                with open(dest, "wb") as out:
+                    _copy_capped(src, out, m.size)
+                self._stored[path] = dest
+            else:
+                self._offsets[path] = (m.offset_data, m.size)
+            self.files[path] = m.size
+            self._add_dirs(path)
 
     def _resolve_links(self) -> None:
         for path, target, is_sym in self._links:
@@ -417,6 +427,8 @@ class ZipSource(Source):
                 self._problem(p, f"{kind} in zip archive; ignored")
                 continue
             if not self._admit(p, zi.file_size):
+                if self.full:
+                    break
                 continue
             self.files[p] = zi.file_size
             self._names[p] = zi.filename

@@ -25,7 +25,9 @@ from typing import Any
 from analyzer.bundle.formats.common import (
     ReadContext,
     add_document,
+    check_depth,
     kubernetes_version_from_objects,
+    problem_sink,
 )
 from analyzer.bundle.model import TextFile, text_from_bytes
 from analyzer.bundle.safe_source import Source
@@ -123,7 +125,7 @@ def _containers_of(pod: dict[str, Any] | None) -> list[str]:
 
 
 def _section_loader(ctx: ReadContext, full: str, ns: str, pod: str, container: str) -> Callable[[], bytes]:
-    source, bundle = ctx.source, ctx.bundle
+    source, record = ctx.source, problem_sink(ctx.bundle)
     start = f"==== START logs for container {container} of pod {ns}/{pod} ====".encode()
     end = f"{_END}{container} of pod {ns}/{pod} ====".encode()
 
@@ -131,7 +133,7 @@ def _section_loader(ctx: ReadContext, full: str, ns: str, pod: str, container: s
         try:
             data = source.read(full)
         except Exception as e:  # noqa: BLE001 - becomes a problem, never a crash
-            bundle.add_problem(full, f"cannot read: {e}")
+            record(full, f"cannot read: {e}")
             return b""
         i = data.find(start)
         if i < 0:
@@ -176,7 +178,8 @@ def _read_stream(ctx: ReadContext, path: str) -> None:
             start = offsets[i] + (len(line) - len(stripped))
             value, end, error = _decode_at(decoder, text, start)
             if error is None and _is_kubernetes(value):
-                found += add_document(ctx, value, path)
+                value = check_depth(ctx.bundle, path, value)
+                found += add_document(ctx, value, path) if value is not None else 0
                 i = _line_at(offsets, end, i)  # continue at the line holding the end of the value
                 continue
             if error is not None and i + 1 < n and _TOP_LEVEL_KEY.match(lines[i + 1].lstrip()):
@@ -244,21 +247,44 @@ def _line_at(offsets: list[int], pos: int, lo: int) -> int:
     return lo
 
 
+def _joined(lines: list[str], i: int, count: int = 3) -> str:
+    """Line ``i`` with up to ``count - 1`` following lines appended (undoing hard wraps)."""
+    return "".join(line.rstrip("\r\n") for line in lines[i : i + count])
+
+
 def _log_section(ctx: ReadContext, path: str, lines: list[str], i: int) -> int:
-    """Read one START..END section beginning at line ``i``; returns the next line index."""
+    """Read one START..END section beginning at line ``i``; returns the next line index.
+    Marker lines hard-wrapped by a terminal or a page are joined back."""
     m = _START.match(lines[i].strip())
+    skip = 0
+    if not m:
+        for extra in (2, 3):
+            m = _START.match(_joined(lines, i, extra).strip())
+            if m:
+                skip = extra - 1
+                break
     if not m:
         return i + 1
     container, ns, pod = m.group(1), m.group(2), m.group(3)
     end_marker = f"{_END}{container} of pod {ns}/{pod} ===="
-    j = i + 1
-    while j < len(lines) and not lines[j].startswith(end_marker):
+    j = i + 1 + skip
+    first = j
+    while j < len(lines):
+        line = lines[j]
+        if line.startswith("==== END") or (line.startswith("====") and len(line.rstrip()) < len(end_marker)):
+            if _joined(lines, j).startswith(end_marker):
+                break
         j += 1
     if j >= len(lines):
         ctx.problem(path, f"log section of {ns}/{pod} container {container} has no END marker (truncated?)")
-    body = "".join(lines[i + 1 : j]).encode("utf-8")
+    body = "".join(lines[first:j]).encode("utf-8")
     _add_log(ctx, path, ns, pod, container, body)
-    return j + 1
+    end_len = 0
+    k = j
+    while k < len(lines) and end_len < len(end_marker):  # skip the (possibly wrapped) END marker
+        end_len += len(lines[k].rstrip("\r\n"))
+        k += 1
+    return max(k, j + 1)
 
 
 def _log_sections(ctx: ReadContext, path: str, text: str, expect: tuple[str, str]) -> None:

@@ -4,17 +4,31 @@ broken files into recorded problems, kind inference for list items, timestamps."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import yaml
 
-from analyzer.bundle.model import Bundle, TextFile
+from analyzer.bundle.model import Bundle, Problem, TextFile
 from analyzer.bundle.safe_source import FileTooLarge, ReadLimits, Source
 
-_YAML_BASE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlLoader(_SAFE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader (C when available) without the timestamp resolver: times stay the
+    strings Kubernetes writes (kubectl's YAML quotes them, hand-written YAML may not)."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _SAFE_LOADER.yaml_implicit_resolvers.items()
+}
+
+# Serialising deeper than this fails in orjson (and in most JSON consumers downstream).
+MAX_DEPTH_NOTE = "nested too deeply (over 255 levels)"
 
 
 class ReadContext:
@@ -81,29 +95,88 @@ class ReadContext:
 
     def text(self, full: str, vpath: str) -> TextFile:
         """A lazily read text file; read errors and invalid UTF-8 become problems when read."""
-        source, bundle, flagged = self.source, self.bundle, self._invalid_utf8
+        source, record, flagged = self.source, problem_sink(self.bundle), self._invalid_utf8
 
         def load() -> bytes:
             try:
                 data = source.read(full)
             except (OSError, FileTooLarge, KeyError) as e:
-                bundle.add_problem(full, f"cannot read: {getattr(e, 'strerror', None) or e}")
+                record(full, f"cannot read: {getattr(e, 'strerror', None) or e}")
                 return b""
             if not data.isascii() and full not in flagged:
                 try:
                     data.decode("utf-8")
                 except UnicodeDecodeError as e:
                     flagged.add(full)
-                    bundle.add_problem(full, f"invalid UTF-8 at byte {e.start}; undecodable bytes replaced")
+                    record(full, f"invalid UTF-8 at byte {e.start}; undecodable bytes replaced")
             return data
 
         return TextFile(full, vpath, load, {"size": self.source.files.get(full, 0)})
 
 
+def problem_sink(bundle: Bundle) -> Callable[[str, str], None]:
+    """Records problems found later (when a lazy text file is read) without holding the
+    bundle itself: no reference cycle, so a dropped bundle is freed at once."""
+    problems = bundle.problems
+
+    def record(path: str, error: str) -> None:
+        problems.append(Problem(path, " ".join(str(error).split())[:500]))
+
+    return record
+
+
 # --------------------------------------------------------------------------- parsing
+def check_depth(bundle: Bundle, path: str, doc: Any) -> Any:
+    """``doc`` if every part of it can be serialised again; else the List without its too
+    deeply nested items, or None, with a recorded problem."""
+    try:
+        orjson.dumps(doc)
+        return doc
+    except TypeError:
+        pass
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if isinstance(items, list):
+        kept = []
+        for it in items:
+            try:
+                orjson.dumps(it)
+                kept.append(it)
+            except TypeError:
+                continue
+        if len(kept) != len(items):
+            bundle.add_problem(path, f"{len(items) - len(kept)} list item(s) {MAX_DEPTH_NOTE} skipped")
+        rest = {k: v for k, v in doc.items() if k != "items"}
+        try:
+            orjson.dumps(rest)
+        except TypeError:
+            bundle.add_problem(path, f"document {MAX_DEPTH_NOTE}")
+            return None
+        rest["items"] = kept
+        return rest
+    bundle.add_problem(path, f"document {MAX_DEPTH_NOTE}")
+    return None
+
+
+def _needs_cleaning(doc: Any) -> bool:
+    try:
+        orjson.dumps(doc)
+        return False
+    except TypeError:
+        return True
+
+
+def _json_compatible(bundle: Bundle, path: str, doc: Any) -> Any:
+    """A YAML document as JSON data: non-string keys become strings, other values (sets,
+    binary) their string form; too deep documents are dropped with a problem."""
+    try:
+        return orjson.loads(orjson.dumps(doc, default=str, option=orjson.OPT_NON_STR_KEYS))
+    except TypeError:
+        return check_depth(bundle, path, doc)
+
+
 def parse_json(bundle: Bundle, path: str, data: bytes) -> Any:
     try:
-        return orjson.loads(data)
+        return check_depth(bundle, path, orjson.loads(data))
     except orjson.JSONDecodeError as e:
         msg = str(e)
         if "recursion" in msg.lower() or "depth" in msg.lower():
@@ -161,7 +234,7 @@ def _expanded_size(node: yaml.Node, limit: int) -> int:
 
 def _load_checked(text: str, max_expansion: int) -> list[Any]:
     """Like yaml.load_all, but composes each document first and refuses alias bombs."""
-    loader = _YAML_BASE(text)
+    loader = _YamlLoader(text)
     docs: list[Any] = []
     try:
         while loader.check_node():
@@ -206,8 +279,18 @@ def parse_yaml(bundle: Bundle, path: str, data: bytes, max_alias_expansion: int 
         return None
     try:
         if _YAML_ALIAS.search(data):
-            return [d for d in _load_checked(text, max_alias_expansion) if d is not None]
-        return [d for d in yaml.load_all(text, Loader=_YAML_BASE) if d is not None]  # noqa: S506 - safe loader
+            docs = _load_checked(text, max_alias_expansion)
+        else:
+            docs = list(yaml.load_all(text, Loader=_YamlLoader))  # noqa: S506 - a safe loader
+        out = []
+        for d in docs:
+            if d is None:
+                continue
+            if not isinstance(d, (dict, list)) or _needs_cleaning(d):
+                d = _json_compatible(bundle, path, d)
+            if d is not None:
+                out.append(d)
+        return out
     except _AliasBomb as e:
         bundle.add_problem(path, f"refused YAML: {e}")
     except RecursionError:
@@ -233,10 +316,13 @@ def add_document(
     kind_hint: str | None = None,
     api_version_hint: str | None = None,
     allow_bare_list: bool = True,
+    null_items_ok: bool = True,
 ) -> int:
     """Add the objects of one parsed document: a List (typed or generic), a raw array of
     objects, or one object.  Items without ``kind`` get it from the List kind or the hint.
-    Returns the number of objects added; records problems for what does not fit."""
+    Returns the number of objects added; records problems for what does not fit.
+    ``"items": null`` is how Go writes an empty list (troubleshoot does); formats whose
+    writers never do that pass ``null_items_ok=False`` to have it recorded."""
     bundle = ctx.bundle
     if isinstance(doc, list):
         if not allow_bare_list:
@@ -250,7 +336,9 @@ def add_document(
     if "items" in doc and (not isinstance(kind, str) or kind.endswith("List")):
         items = doc.get("items")
         if items is None:
-            return 0  # "items": null is how Go writes an empty list
+            if not null_items_ok:
+                bundle.add_problem(path, "'items' is null, not a list")
+            return 0
         if not isinstance(items, list):
             bundle.add_problem(path, f"'items' is {type(items).__name__}, not a list")
             return 0
@@ -393,7 +481,7 @@ def kubernetes_version_from_objects(bundle: Bundle) -> str | None:
     """The cluster's Kubernetes version as its objects show it: the image tag of the
     kube-apiserver static pods (kubeadm, minikube, kind), else the kubelet version most
     nodes report."""
-    for pod in bundle.objects("Pod", "kube-system"):
+    for pod in bundle.objects("Pod"):  # (per-namespace indexes exist only after finalize)
         name = dig(pod, "metadata", "name")
         if not isinstance(name, str) or not name.startswith("kube-apiserver"):
             continue

@@ -16,7 +16,8 @@ NAME = "kubectl-output"
 
 _HEAD = 64 * 1024
 _MAX_PROBES = 500
-_JSON_MARK = re.compile(rb'"apiVersion"\s*:|"kind"\s*:')
+_JSON_API = re.compile(rb'"apiVersion"\s*:')
+_JSON_KIND = re.compile(rb'"kind"\s*:')
 _YAML_KIND = re.compile(rb"^\s*-?\s*kind:\s*\S", re.MULTILINE)
 _YAML_API = re.compile(rb"^\s*-?\s*apiVersion:\s*\S", re.MULTILINE)
 _STRUCTURED_EXT = (".json", ".yaml", ".yml")
@@ -26,7 +27,7 @@ _TEXT_EXT = (".log", ".txt")
 def looks_like_objects(head: bytes) -> str | None:
     """``"json"`` / ``"yaml"`` when the start of a file looks like Kubernetes objects."""
     start = head.lstrip()[:1]
-    if start in (b"{", b"[") and _JSON_MARK.search(head):
+    if start in (b"{", b"[") and _JSON_API.search(head) and _JSON_KIND.search(head):
         return "json"
     if _YAML_KIND.search(head) and _YAML_API.search(head):
         return "yaml"

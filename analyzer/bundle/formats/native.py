@@ -27,10 +27,12 @@ def detect(source: Source, roots: list[str]) -> list[str]:
         path = root + MARKER
         if path in source.files:
             try:
-                head = source.read(path)[:65536]
+                data = source.read(path)
             except Exception:  # noqa: BLE001 - unreadable manifest: not a native bundle by content
                 continue
-            if b'"kbundle_format"' in head:
+            # The whole manifest: writers that sort keys put "files" (megabytes in a large
+            # bundle) before "kbundle_format".
+            if b'"kbundle_format"' in data:
                 return [root]
     return []
 
@@ -59,12 +61,17 @@ def read(ctx: ReadContext) -> None:
             bundle.add_node_file(node, relpath, ctx.text(full, rel))
     if manifest is not None:
         _check_listed_files(ctx, manifest)
+    if bundle.cluster_version is None and ctx.exists("discovery/version.json"):
+        version = ctx.json(ctx.full("discovery/version.json"))
+        server = version.get("serverVersion") if isinstance(version, dict) else None
+        if isinstance(server, dict) and isinstance(server.get("gitVersion"), str):
+            bundle.cluster_version = server["gitVersion"]
 
 
 def _read_list(ctx: ReadContext, full: str) -> None:
     doc = ctx.json(full)
     if doc is not None:
-        add_document(ctx, doc, full)
+        add_document(ctx, doc, full, allow_bare_list=False, null_items_ok=False)
 
 
 def _read_manifest(ctx: ReadContext) -> dict[str, Any] | None:
@@ -133,3 +140,12 @@ def _check_listed_files(ctx: ReadContext, manifest: dict[str, Any]) -> None:
         if isinstance(size, int) and size != present[full]:
             ctx.problem(full, f"size {present[full]} differs from the {size} bytes recorded in manifest.json "
                               "(truncated or modified)")
+
+
+def manifest_schema() -> dict[str, Any]:
+    """The JSON Schema of manifest.json (shipped in the package)."""
+    import json
+    from importlib import resources
+
+    text = resources.files("analyzer").joinpath("schemas/manifest.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
