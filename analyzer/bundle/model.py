@@ -98,6 +98,11 @@ def ref_of(obj: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _api_group(obj: dict[str, Any]) -> str:
+    av = obj.get("apiVersion")
+    return av.rsplit("/", 1)[0] if isinstance(av, str) and "/" in av else ""
+
+
 def _md(obj: dict[str, Any]) -> dict[str, Any]:
     md = obj.get("metadata")
     return md if isinstance(md, dict) else {}
@@ -206,9 +211,14 @@ class Bundle:
             self.add_problem(source, "object without kind or metadata.name skipped")
             return False
         key = (kind, str(md.get("namespace") or ""), md["name"])
-        if key in self._by_key:
-            return True  # same object listed twice (e.g. all-namespaces and per-namespace files)
-        self._by_key[key] = obj
+        seen = self._by_key.get(key)
+        if seen is not None:
+            if _api_group(seen) == _api_group(obj):
+                return True  # same object listed twice (e.g. all-namespaces and per-namespace files)
+            # same kind and name in another API group (OpenShift's config.openshift.io and
+            # operator.openshift.io "Network cluster"): both are kept; get() returns the first
+        else:
+            self._by_key[key] = obj
         self._objects.append(obj)
         self._source_of[id(obj)] = source
         self._by_kind[kind].append(obj)

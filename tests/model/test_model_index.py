@@ -79,3 +79,15 @@ def test_unusable_objects_are_problems():
     assert not b.add_object("x", "f.json")
     assert not b.add_object({"kind": "Pod", "metadata": {}}, "f.json")
     assert [p.path for p in b.problems] == ["f.json", "f.json"]
+
+
+def test_same_kind_and_name_in_two_api_groups_are_both_kept():
+    b = Bundle()
+    a = {"apiVersion": "config.openshift.io/v1", "kind": "Network", "metadata": {"name": "cluster"}}
+    o = {"apiVersion": "operator.openshift.io/v1", "kind": "Network", "metadata": {"name": "cluster"}}
+    dup = {"apiVersion": "config.openshift.io/v1", "kind": "Network", "metadata": {"name": "cluster"}}
+    for x in (a, o, dup):
+        b.add_object(x)
+    b.finalize()
+    assert b.objects("Network") == [a, o]
+    assert b.get("Network", None, "cluster") is a
