@@ -16,10 +16,12 @@ Layout, below one folder per gather image (``must-gather.local.N/<image-name>/``
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from analyzer.bundle.formats.common import ReadContext, add_document, parse_time
+from analyzer.bundle.model import text_from_bytes
 from analyzer.bundle.safe_source import Source
 
 NAME = "must-gather"
@@ -70,6 +72,50 @@ def read(ctx: ReadContext) -> None:
             _timestamp(ctx, full)
     if bundle.cluster_version is None:
         bundle.cluster_version = _kubernetes_version(ctx)
+    _split_host_journals(bundle)
+
+
+# host_service_logs/<role>/<unit>_service.log -> the node file the collector writes for that unit
+_JOURNAL_UNITS = {"kubelet": "journal-kubelet.txt", "crio": "journal-crio.txt",
+                  "containerd": "journal-containerd.txt", "docker": "journal-docker.txt"}
+_HOST_FIELD = re.compile(r"^(?:[A-Z][a-z]{2} +\d+ [\d:.]+|\d{4}-\d\d-\d\dT[\d:.+\-Z]+) (\S+) ")
+
+
+def _split_host_journals(bundle: Any) -> None:
+    """must-gather concatenates the journals of all masters in one file per unit; each line
+    names its host.  Give each node its own slice as the node file the native collector would
+    write (``commands/journal-kubelet.txt`` ...), so node rules work on must-gathers too.  The
+    slice's path says where it came from; its line numbers count within the slice."""
+    nodes = bundle.node_names()
+    if not nodes:
+        return
+    for vpath, tf in list(bundle.other_files.items()):
+        name = vpath.rsplit("/", 1)[-1]
+        unit = name[: -len("_service.log")] if name.endswith("_service.log") else None
+        if unit not in _JOURNAL_UNITS:
+            continue
+        by_host: dict[str, list[str]] = {}
+        for line in tf.text().splitlines():
+            m = _HOST_FIELD.match(line)
+            if m:
+                by_host.setdefault(m.group(1), []).append(line)
+        tf.release()
+        for host, lines in by_host.items():
+            node = _node_for_host(host, nodes)
+            if node is None or (node, "commands/" + _JOURNAL_UNITS[unit]) in bundle.node_files:
+                continue
+            data = ("\n".join(lines) + "\n").encode()
+            bundle.add_node_file(node, "commands/" + _JOURNAL_UNITS[unit], text_from_bytes(
+                f"{tf.path} (lines of {host})", f"nodes/{node}/commands/{_JOURNAL_UNITS[unit]}", data))
+
+
+def _node_for_host(host: str, nodes: list[str]) -> str | None:
+    if host in nodes:
+        return host
+    for n in nodes:
+        if n.startswith(host + ".") or host.startswith(n + "."):
+            return n
+    return None
 
 
 def _objects(ctx: ReadContext, full: str) -> None:
