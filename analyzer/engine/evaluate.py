@@ -17,6 +17,7 @@ from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, ref_of
 from analyzer.engine.context import Evaluator, is_k8s_object, truthy
 from analyzer.engine.evidence import EvidenceCollector, clip
 from analyzer.engine.findings import SEVERITY_RANK, AnalysisResult, Evidence, Finding, ObjectRef, RuleError
+from analyzer.engine.plan import RulePlan
 from analyzer.engine.textscan import MAX_MATCHES_KEPT, Group, TextScanner, file_info
 from analyzer.rules.loader import LoadResult, load_rule_paths
 from analyzer.rules.model import Rule
@@ -75,7 +76,11 @@ def _to_refs(value: Any) -> list[ObjectRef]:
 
 
 class Engine:
-    """Runs rules over one bundle."""
+    """Runs rules over one bundle.
+
+    Object rules are dispatched per kind: each object is visited once, its context built
+    once, and every rule of its kind evaluated on it.  ``run`` may split the work between
+    two processes (:mod:`analyzer.engine.parallel`); the result is the same."""
 
     def __init__(self, bundle: Bundle, rules: list[Rule], profile: bool = False, progress: Progress | None = None):
         if not getattr(bundle, "_finalized", True):
@@ -88,9 +93,11 @@ class Engine:
         self.errors: list[RuleError] = []
         self.skipped: list[dict[str, str]] = []
         self.profile: dict[str, float] = {}
+        self.profiling = profile
         self.progress = progress
         self._seen: set[tuple[Any, ...]] = set()
-        self._schedules = {r.id: r.schedule() for r in rules}
+        self.plans = {r.id: RulePlan(r) for r in rules}
+        self.failed_rules: set[str] = set()  # rules stopped by an error (object rules)
 
     def _time(self, rule_id: str, seconds: float) -> None:
         self.profile[rule_id] = self.profile.get(rule_id, 0.0) + seconds
@@ -121,27 +128,17 @@ class Engine:
             scenarios=list(rule.scenarios), state=state, since=since, source=rule.source,
         ))
 
-    def _conditions_hold(self, schedule: list[tuple[str | None, Any]], ctx: dict[str, Any]) -> bool:
-        """Compute the lets in order, checking each condition as soon as its lets exist."""
-        fns = self.ev.fns
-        fns.vars = ctx  # what $name reads
-        for name, e in schedule:
-            if name is None:
-                if not truthy(e.fn(ctx, fns)):
-                    return False
-            else:
-                ctx[name] = e.fn(ctx, fns)
-        return True
+    def _evaluate(self, rule: Rule, ctx: dict[str, Any], default_objects: Any, owned: bool = True) -> None:
+        full = self.plans[rule.id].holds(ctx, self.ev.fns, owned)
+        if full is not None:
+            self._emit(rule, full, default_objects() if callable(default_objects) else default_objects)
 
-    def _evaluate(self, rule: Rule, ctx: dict[str, Any], default_objects: Any) -> None:
-        if self._conditions_hold(self._schedules[rule.id], ctx):
-            self._emit(rule, ctx, default_objects() if callable(default_objects) else default_objects)
-
-    def _run_each(self, rule: Rule, base: dict[str, Any], default_objects: Any) -> None:
+    def _run_each(self, rule: Rule, base: dict[str, Any], default_objects: Any, owned: bool = True) -> None:
         """``default_objects``: the finding's objects when the rule gives none (a callable that
-        computes them, called only for a finding), or None for "item, when it is an object"."""
+        computes them, called only for a finding), or None for "item, when it is an object".
+        ``owned``: False when ``base`` is shared with other rules (it is then never written)."""
         if rule.each is None:
-            self._evaluate(rule, base, default_objects if default_objects is not None else [])
+            self._evaluate(rule, base, default_objects if default_objects is not None else [], owned)
             return
         items = self.ev.eval(rule.each, base)
         if items is None:
@@ -156,19 +153,48 @@ class Engine:
             else:
                 self._evaluate(rule, ctx, lambda item=item: _to_refs(item) if is_k8s_object(item) else [])
 
-    def run_object_rule(self, rule: Rule) -> None:
-        assert rule.kind is not None
-        objs = self.bundle.objects(rule.kind)
-        if not objs:
-            self.skipped.append({"rule_id": rule.id, "reason": f"no {rule.kind} objects in the bundle"})
-            return
-        for obj in objs:
-            try:
-                self._run_each(rule, self.ev.object_context(obj), lambda obj=obj: _to_refs(obj))
-            except Exception as e:  # noqa: BLE001 - any failure is this rule's, not the analysis'
-                r = ref_of(obj)
-                where = "/".join(x for x in (r["kind"], r["namespace"], r["name"]) if x)
-                raise _RuleFailed(e, f"evaluating {where}") from e
+    def run_object_rules(self, rules: list[Rule], share: tuple[float, float] = (0.0, 1.0)) -> None:
+        """Every object rule over the objects of its kind.  ``share`` (start, end fractions)
+        limits this run to that slice of each kind's objects (the other slice runs in
+        another process)."""
+        by_kind: dict[str, list[Rule]] = {}
+        for rule in rules:
+            assert rule.kind is not None
+            by_kind.setdefault(rule.kind, []).append(rule)
+        total = sum(len(self.bundle.objects(k)) for k in by_kind)
+        done = 0
+        profiling = self.profiling
+        for kind, kind_rules in by_kind.items():
+            objs = self.bundle.objects(kind)
+            if not objs:
+                for rule in kind_rules:
+                    self.skipped.append({"rule_id": rule.id, "reason": f"no {kind} objects in the bundle"})
+                continue
+            lo, hi = int(len(objs) * share[0]), int(len(objs) * share[1])
+            active = [r for r in kind_rules if r.id not in self.failed_rules]
+            for i in range(lo, hi):
+                obj = objs[i]
+                if self.progress is not None and done % 500 == 0:
+                    self.progress(done, total, f"{kind} objects")
+                done += 1
+                base = self.ev.object_context(obj)
+                refs = _DefaultRefs(obj)
+                dead = None
+                for rule in active:
+                    t0 = time.perf_counter() if profiling else 0.0
+                    try:
+                        self._run_each(rule, base, refs, owned=False)
+                    except Exception as e:  # noqa: BLE001 - any failure is this rule's, not the analysis'
+                        r = ref_of(obj)
+                        where = "/".join(x for x in (r["kind"], r["namespace"], r["name"]) if x)
+                        self.errors.append(RuleError(rule.id, f"{_describe(e)} (evaluating {where})", rule.source))
+                        self.failed_rules.add(rule.id)
+                        dead = dead or []
+                        dead.append(rule)
+                    if profiling:
+                        self._time(rule.id, time.perf_counter() - t0)
+                if dead:
+                    active = [r for r in active if r not in dead]
 
     def run_bundle_rule(self, rule: Rule) -> None:
         try:
@@ -180,7 +206,7 @@ class Engine:
         t0 = time.perf_counter()
         try:
             if rule.scope == "object":
-                self.run_object_rule(rule)
+                self.run_object_rules([rule])
             else:
                 self.run_bundle_rule(rule)
         except _RuleFailed as f:
@@ -240,23 +266,46 @@ class Engine:
                                  path=fh.tf.path, lines=[(m.line, clip(m.text)) for m in list(fh.matches)[-20:]])
                         for fh in grp.files[:5]
                     ]
-                    if self._conditions_hold(self._schedules[rule.id], ctx):
-                        self._emit(rule, ctx, refs, auto)
+                    full = self.plans[rule.id].holds(ctx, self.ev.fns, True)
+                    if full is not None:
+                        self._emit(rule, full, refs, auto)
             except Exception as e:  # noqa: BLE001
                 self.errors.append(RuleError(rule.id, _describe(e), rule.source))
             finally:
                 self._time(rule.id, time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ all
-    def run(self) -> None:
-        others = [r for r in self.rules if r.scope != "text"]
-        for i, rule in enumerate(others):
+    def run_bundle_rules(self) -> None:
+        rules = [r for r in self.rules if r.scope == "bundle"]
+        for i, rule in enumerate(rules):
             if self.progress is not None:
-                self.progress(i, len(others), rule.id)
+                self.progress(i, len(rules), rule.id)
             self._run_rule(rule)
+
+    def run(self, jobs: int | None = None) -> None:
+        """Run every rule.  ``jobs``: processes to use (None: decide by the bundle's size)."""
+        from analyzer.engine.parallel import run_in_two_processes, worth_two_processes
+
+        if worth_two_processes(self, jobs):
+            run_in_two_processes(self)
+            return
+        self.run_object_rules([r for r in self.rules if r.scope == "object"])
+        self.run_bundle_rules()
         self.ev.fns.clear_caches()
         self.run_text_rules()
         self.ev.fns.clear_caches()
+
+
+class _DefaultRefs:
+    """The default objects of a finding on ``obj`` (computed only for a finding)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: dict[str, Any]):
+        self.obj = obj
+
+    def __call__(self) -> list[ObjectRef]:
+        return _to_refs(self.obj)
 
 
 def _sort_key(f: Finding) -> tuple[Any, ...]:
@@ -270,13 +319,15 @@ def analyze_bundle(
     profile: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
+    jobs: int | None = None,
 ) -> AnalysisResult:
     """Run ``rules`` over ``bundle``.  ``waivers`` (from :func:`analyzer.engine.waivers.load_waivers`)
     mark matching findings as waived; expiry is checked against ``today`` (default: the
-    wall-clock date).  ``profile`` fills ``result.profile`` (seconds per rule)."""
+    wall-clock date).  ``profile`` fills ``result.profile`` (seconds per rule).  ``jobs``: 1 keeps
+    the analysis in this process, 2 splits it with a forked child, None decides by size."""
     rule_list = rules.rules if isinstance(rules, LoadResult) else list(rules)
     engine = Engine(bundle, rule_list, profile=profile, progress=progress)
-    engine.run()
+    engine.run(jobs)
     findings = sorted(engine.findings, key=_sort_key)
     result = AnalysisResult(
         bundle=bundle_summary(bundle),

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.bundle.model import Bundle, TextFile
+from analyzer.bundle.model import Bundle, TextFile, decode_text
 from analyzer.rules.model import Rule
 
 MAX_MATCHES_KEPT = 100
@@ -157,8 +157,31 @@ def group_key(rule: Rule, tf: TextFile, bundle: Bundle) -> tuple[str, ...]:
     return ("file", tf.vpath)
 
 
+def _plain_ascii(lit: str) -> bool:
+    """Printable ASCII (and tabs): found in the bytes exactly when found in the text."""
+    return all(" " <= c <= "~" or c == "\t" for c in lit)
+
+
+def minimal_literals(literals: list[str] | None) -> list[str] | None:
+    """The literals without those containing another one (a line holding the longer one
+    holds the shorter one too, and the pattern confirms every candidate line)."""
+    if not literals:
+        return literals
+    uniq = sorted(set(literals), key=len)
+    kept: list[str] = []
+    for lit in uniq:
+        if not any(k in lit for k in kept):
+            kept.append(lit)
+    return kept
+
+
 class TextScanner:
-    """Runs all text rules over the bundle's text files in one pass."""
+    """Runs all text rules over the bundle's text files in one pass.
+
+    When every rule that applies to a file has required literals, all of them ASCII, the
+    file's bytes are searched for them first; a file holding none is not decoded at all
+    (most log files of a large bundle), since an ASCII literal is in the decoded text
+    exactly when its bytes are in the UTF-8 bytes."""
 
     def __init__(self, bundle: Bundle, rules: list[Rule]):
         self.bundle = bundle
@@ -166,6 +189,11 @@ class TextScanner:
         self.groups: dict[str, dict[tuple[str, ...], Group]] = {r.id: {} for r in self.rules}
         self.files_seen: dict[str, int] = {r.id: 0 for r in self.rules}
         self.failed: dict[str, str] = {}  # rule id -> error
+        self.literals = {r.id: minimal_literals(r.pattern_literals) for r in self.rules}
+        self.byte_literals: dict[str, list[bytes] | None] = {
+            rid: [lit.encode() for lit in lits] if lits and all(_plain_ascii(lit) for lit in lits) else None
+            for rid, lits in self.literals.items()
+        }
 
     def scan(self, timer: Any, on_file: Any = None) -> None:
         """``timer(rule_id, seconds)`` accumulates profile time; ``on_file(i)`` reports progress."""
@@ -181,16 +209,27 @@ class TextScanner:
                 continue
             t0 = perf_counter()
             try:
-                text = tf.text()
+                data = tf.raw()
             except Exception as e:  # noqa: BLE001 - a broken member is a bundle problem, not fatal
                 self.bundle.add_problem(tf.path, f"cannot read: {e}")
                 continue
-            timer("(reading text files)", perf_counter() - t0)
+            t1 = perf_counter()
+            timer("(reading text files)", t1 - t0)
+            needed = []
             for rule in applicable:
-                t1 = perf_counter()
                 self.files_seen[rule.id] += 1
+                blits = self.byte_literals[rule.id]
+                if blits is None or any(lit in data for lit in blits):
+                    needed.append(rule)
+            if not needed:
+                timer("(searching text files)", perf_counter() - t1)
+                continue
+            text = decode_text(data)
+            del data
+            for rule in needed:
+                t1 = perf_counter()
                 try:
-                    count, kept = scan_text(rule.pattern, text, literals=rule.pattern_literals)  # type: ignore[arg-type]
+                    count, kept = scan_text(rule.pattern, text, literals=self.literals[rule.id])  # type: ignore[arg-type]
                 except Exception as e:  # noqa: BLE001
                     self.failed[rule.id] = f"{type(e).__name__}: {e} (scanning {tf.path})"
                     continue
@@ -199,4 +238,3 @@ class TextScanner:
                     grp = self.groups[rule.id].setdefault(key, Group(key))
                     grp.files.append(FileHits(tf, count, kept))
                 timer(rule.id, perf_counter() - t1)
-            tf.release()

@@ -120,6 +120,12 @@ def _context_reads(node: dict[str, Any], at_root: bool, out: set[str]) -> bool:
     return all(_context_reads(c, at_root, out) for c in children)
 
 
+def context_reads_of(node: dict[str, Any]) -> frozenset[str] | None:
+    """The context names a parsed (sub)tree reads; None when it may read any of them."""
+    reads: set[str] = set()
+    return frozenset(reads) if _context_reads(node, True, reads) else None
+
+
 def compile_expr(source: Any) -> Expr:
     """Compile one rule expression or raise :class:`ExprError` with a one-line reason."""
     if isinstance(source, bool) or isinstance(source, int | float):

@@ -103,6 +103,7 @@ class RuleFunctions(jfunctions.Functions):
         self._lines_cache.clear()
         self._events_cache.clear()
         self._cached_chars = 0
+        self.__dict__.pop("_filter_indexes", None)  # analyzer.rules.jmes_compile membership filters
 
     def file_lines(self, tf: Any) -> list[str]:
         """Lines of a TextFile, split once and kept while the cache holds less than

@@ -50,6 +50,17 @@ def is_false(value: Any) -> bool:
     return value == "" or value == [] or value == {}
 
 
+class Deferred:
+    """A variable computed when first read (see :mod:`analyzer.engine.plan`): ``var('x')``
+    calls ``force(functions)``, which computes the value, stores it in the context and
+    returns it."""
+
+    __slots__ = ()
+
+    def force(self, rt: Any) -> Any:  # pragma: no cover - subclasses compute
+        raise NotImplementedError
+
+
 class _Runner:
     """What built-in functions taking an expression (``sort_by(list, &key)``) call back."""
 
@@ -162,6 +173,121 @@ def _function(name: str, args: list[Fn], table: dict[str, Any]) -> Fn:
     return lambda v, rt: rt.call_function(name, [a(v, rt) for a in args])
 
 
+# ---------------------------------------------------------------------------- membership filters
+# ``objects('Pod', $ns)[?contains(<fields of @>, $name)]`` run for many names over the same
+# list is a nested loop (each failing pod scanning the pods of its namespace).  When the
+# same list is filtered a second time, the filter builds an index once: the subject of every
+# element, and the elements by each value of a list subject; each later query is a lookup.
+INDEX_MIN_ELEMENTS = 64
+_PURE_OF_CURRENT = frozenset({
+    "field", "subexpression", "index_expression", "projection", "flatten", "multi_select_list",
+    "multi_select_dict", "key_val_pair", "current", "identity", "literal", "pipe", "index", "slice",
+    "filter_projection", "value_projection", "comparator", "and_expression", "or_expression", "not_expression",
+})
+
+
+def _pure_of_current(node: dict[str, Any]) -> bool:
+    """True when ``node`` computes its value from the current element alone (no functions,
+    no variables)."""
+    if node.get("type") not in _PURE_OF_CURRENT:
+        return False
+    return all(_pure_of_current(c) for c in node.get("children") or [] if isinstance(c, dict))
+
+
+def _independent_of_current(node: dict[str, Any]) -> bool:
+    t = node.get("type")
+    if t == "literal":
+        return True
+    ch = node.get("children") or []
+    return (t == "function_expression" and node.get("value") == "var" and len(ch) == 1
+            and ch[0].get("type") == "literal")
+
+
+class _FilterIndex:
+    __slots__ = ("subjects", "by_value", "others")
+
+    def __init__(self, base: list[Any], subject: Fn, rt: Any):
+        self.subjects = [subject(el, rt) for el in base]
+        self.by_value: dict[Any, list[int]] = {}
+        self.others: list[int] = []  # string and map subjects: checked per query
+        for pos, subj in enumerate(self.subjects):
+            if type(subj) is list:
+                for x in subj:
+                    try:
+                        hits = self.by_value.setdefault(x, [])
+                    except TypeError:  # a list or map inside: never equal to a scalar
+                        continue
+                    if not hits or hits[-1] != pos:
+                        hits.append(pos)
+            elif isinstance(subj, str | dict | list):
+                self.others.append(pos)
+
+
+def _membership_filter(ch: list[dict[str, Any]], left: Fn, right: Fn, cond: Fn,
+                       table: dict[str, Any]) -> Fn | None:
+    """``left[?contains(SUBJECT, SEARCH)]`` (SUBJECT from the element alone, SEARCH from
+    outside it) with an index built on the second use of the same list; else None."""
+    node = ch[2]
+    args = node.get("children") or []
+    if node.get("type") != "function_expression" or node.get("value") != "contains" or len(args) != 2:
+        return None
+    if not _pure_of_current(args[0]) or not _independent_of_current(args[1]):
+        return None
+    spec = table.get("contains")
+    if spec is None or any(s.get("types") for s in spec["signature"]):
+        return None
+    contains = spec["function"]
+    subject = compile_tree(args[0], table)
+    search_of = compile_tree(args[1], table)
+
+    def plain(base: list[Any], rt: Any) -> list[Any]:
+        out = []
+        for el in base:
+            if not is_false(cond(el, rt)):
+                cur = right(el, rt)
+                if cur is not None:
+                    out.append(cur)
+        return out
+
+    def membership_filter(v: Any, rt: Any) -> Any:
+        base = left(v, rt)
+        if not isinstance(base, list):
+            return None
+        if len(base) < INDEX_MIN_ELEMENTS:
+            return plain(base, rt)
+        cache = rt.__dict__.get("_filter_indexes")
+        if cache is None:
+            cache = rt.__dict__["_filter_indexes"] = {}
+        key = (id(membership_filter), id(base))
+        entry = cache.get(key)  # (the list, its index or None when seen once)
+        if entry is None or entry[0] is not base:
+            if len(cache) > 4096:
+                cache.clear()
+            cache[key] = (base, None)  # holding the list keeps its id from being reused
+            return plain(base, rt)
+        idx = entry[1]
+        if idx is None:
+            idx = _FilterIndex(base, subject, rt)
+            cache[key] = (base, idx)
+        search = search_of(v, rt)
+        try:
+            positions = set(idx.by_value.get(search, ()))
+        except TypeError:  # a list or map to look for: compare one by one
+            return plain(base, rt)
+        subjects = idx.subjects
+        for pos in idx.others:
+            if contains(rt, subjects[pos], search):
+                positions.add(pos)
+        out = []
+        for pos in sorted(positions):
+            cur = right(base[pos], rt)
+            if cur is not None:
+                out.append(cur)
+        return out
+
+    return membership_filter
+
+
 def compile_tree(node: dict[str, Any], table: dict[str, Any]) -> Fn:
     """The closure computing ``node`` (a parsed JMESPath tree); ``table`` is the function
     table of the functions object that will be passed at evaluation time."""
@@ -184,13 +310,23 @@ def compile_tree(node: dict[str, Any], table: dict[str, Any]) -> Fn:
         name = node["value"]
         if name == "var" and len(ch) == 1 and ch[0]["type"] == "literal" and isinstance(ch[0]["value"], str):
             var_name = ch[0]["value"]
-            return lambda v, rt: rt.vars.get(var_name)
+
+            def var(v: Any, rt: Any) -> Any:
+                x = rt.vars.get(var_name)
+                if isinstance(x, Deferred):
+                    return x.force(rt)
+                return x
+
+            return var
         return _function(name, [compile_tree(c, table) for c in ch], table)
     if t == "expref":
         inner = compile_tree(ch[0], table)
         return lambda v, rt: _Expression(inner, _Runner(rt))
     if t == "filter_projection":
         left, right, cond = (compile_tree(c, table) for c in ch)
+        joined = _membership_filter(ch, left, right, cond, table)
+        if joined is not None:
+            return joined
 
         def filter_projection(v: Any, rt: Any) -> Any:
             base = left(v, rt)
