@@ -43,6 +43,10 @@ def _split_lines(text: str) -> list[str]:
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
+def _num(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
 def _is_obj(o: Any) -> bool:
     return isinstance(o, dict) and isinstance(o.get("kind"), str) and isinstance(o.get("metadata"), dict)
 
@@ -243,7 +247,17 @@ class RuleFunctions(jfunctions.Functions):
         if not name or not isinstance(pattern, str):
             return []
         pat = pattern.strip("/")
-        return sorted(rel for (n, rel) in self.bundle.node_files if n == name and fnmatch.fnmatchcase(rel, pat))
+        return sorted(rel for rel in self._node_file_names(name) if fnmatch.fnmatchcase(rel, pat))
+
+    def _node_file_names(self, node: str) -> list[str]:
+        """The node files of ``node`` (an index built on first use: one scan of all of them)."""
+        index = self.__dict__.get("_node_file_index")
+        if index is None:
+            index = {}
+            for n, rel in self.bundle.node_files:
+                index.setdefault(n, []).append(rel)
+            self.__dict__["_node_file_index"] = index
+        return index.get(node, [])
 
     @signature(ANY, ANY)
     def _func_grep(self, lines: Any, pattern: Any) -> list[str]:
@@ -411,6 +425,43 @@ class RuleFunctions(jfunctions.Functions):
         if not isinstance(s, str) or not isinstance(old, str) or not isinstance(new, str) or not old:
             return s if isinstance(s, str) else None
         return s.replace(old, new)
+
+    @signature(ANY)
+    def _func_file_lines(self, vpath: Any) -> Any:
+        """Lines of any text file by its virtual path (logs, node files, and other files
+        such as a must-gather's ``host_service_logs/masters/kubelet_service.log``)."""
+        if not isinstance(vpath, str):
+            return None
+        tf = self.bundle.other_files.get(vpath.strip("/"))
+        if tf is None:
+            for cand in self.bundle.text_files():
+                if cand.vpath == vpath.strip("/"):
+                    tf = cand
+                    break
+        return None if tf is None else self.file_lines(tf)
+
+    # -------------------------------------------------------------- arithmetic (null-safe)
+    @signature(ANY, ANY)
+    def _func_add(self, a: Any, b: Any) -> Any:
+        return a + b if _num(a) and _num(b) else None
+
+    @signature(ANY, ANY)
+    def _func_sub(self, a: Any, b: Any) -> Any:
+        return a - b if _num(a) and _num(b) else None
+
+    @signature(ANY, ANY)
+    def _func_mul(self, a: Any, b: Any) -> Any:
+        return a * b if _num(a) and _num(b) else None
+
+    @signature(ANY, ANY)
+    def _func_div(self, a: Any, b: Any) -> Any:
+        return a / b if _num(a) and _num(b) and b != 0 else None
+
+    @signature(ANY, ANY)
+    def _func_round(self, x: Any, digits: Any) -> Any:
+        if not _num(x):
+            return None
+        return round(x, int(digits)) if _num(digits) else round(x)
 
     # -------------------------------------------------------------- null-tolerant built-ins
     @signature(ANY)
