@@ -15,6 +15,7 @@ import yaml
 import tools.bundlegen as pkg
 from analyzer.bundle.native_writer import write_native
 from tools.bundlegen import healthy
+from tools.bundlegen.healthy_variants import CLUSTER_VERSIONS, VARIANTS
 from tools.bundlegen.k8s import CLUSTER_VERSION, COLLECTED_AT, Cluster
 
 # Scenarios folded into bundles/demo, the README's first example.
@@ -34,12 +35,12 @@ def load_scenarios() -> tuple[dict[str, Callable[[Cluster], None]], list[dict]]:
     return scenarios, healthy_expected
 
 
-def write_bundle(out: Path, c: Cluster, expected: list[dict], title: str) -> None:
+def write_bundle(out: Path, c: Cluster, expected: list[dict], title: str, cluster_version: str = CLUSTER_VERSION) -> None:
     if out.exists():
         shutil.rmtree(out)
-    write_native(out, c.objects, c.logs, c.node_files, cluster_version=CLUSTER_VERSION,
+    write_native(out, c.objects, c.logs, c.node_files, cluster_version=cluster_version,
                  collected_at=COLLECTED_AT.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                 manifest_extra={"cluster": {"version": CLUSTER_VERSION, "context": "recorded", "server": None},
+                 manifest_extra={"cluster": {"version": cluster_version, "context": "recorded", "server": None},
                                  "options": {"generator": "tools.bundlegen", "scenario": title}})
     entries = sorted({(e["rule"], e["object"] or "") for e in expected})
     doc = {"description": c.description or title,
@@ -54,13 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out = Path(args.out)
     scenarios, healthy_expected = load_scenarios()
-    wanted = set(args.names) or {"healthy", "demo", *scenarios}
-    unknown = wanted - {"healthy", "demo", *scenarios}
+    wanted = set(args.names) or {"healthy", "demo", *scenarios, *VARIANTS}
+    unknown = wanted - {"healthy", "demo", *scenarios, *VARIANTS}
     if unknown:
         print(f"unknown scenario(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     if "healthy" in wanted:
         write_bundle(out / "healthy", healthy.build(), healthy_expected, "healthy")
+    for name in sorted(VARIANTS):  # healthy clusters of other shapes (EKS, k3s): healthy_variants.py
+        if name in wanted:
+            c = VARIANTS[name]()
+            write_bundle(out / name, c, c.expected, name, cluster_version=CLUSTER_VERSIONS[name])
     for sid in sorted(scenarios):
         if sid not in wanted:
             continue
