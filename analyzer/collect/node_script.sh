@@ -207,7 +207,8 @@ capture df-inodes df -i
 capture uname uname -a
 copy_file /etc/os-release
 
-for unit in kubelet containerd docker crio; do
+# k3s and rke2 run the kubelet inside their own service: their journals hold its lines.
+for unit in kubelet containerd docker crio k3s k3s-agent rke2-server rke2-agent; do
     capture_first "journal-$unit" \
         "journalctl -u $unit --no-pager --utc -o short-iso --since $JSINCE" \
         "journalctl -u $unit --no-pager --since $JSINCE"
@@ -234,6 +235,10 @@ capture_first top "top -b -n 1" || capture_here top top -b -n 1
 
 copy_dir /etc/cni/net.d
 copy_dir /etc/kubernetes/manifests
+# k3s/rke2 keep their CNI config and static manifests under their own data dirs.
+copy_dir /var/lib/rancher/k3s/agent/etc/cni/net.d
+copy_dir /var/lib/rancher/rke2/agent/etc/cni/net.d
+copy_dir /var/lib/rancher/rke2/agent/pod-manifests
 
 # kubelet: flags from its command line, config from --config (default path otherwise).
 KPID=""
