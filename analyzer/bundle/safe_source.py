@@ -170,38 +170,49 @@ class DirectorySource(Source):
         return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
 
     def _walk(self) -> None:
+        """List the files depth first, in directory order (what ``os.walk`` does), with one
+        ``scandir`` per directory and the type and size from its entries: a bundle of a
+        large cluster has a directory per pod."""
         count = 0
         max_members = self.limits.max_members
-
-        def onerror(err: OSError) -> None:
-            rel = os.path.relpath(err.filename or self.root, self.root).replace(os.sep, "/")
-            self._problem(rel, f"cannot read: {err.strerror or err}")
-
-        for dirpath, dirnames, filenames in os.walk(self.root, onerror=onerror, followlinks=False):
-            reldir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-            reldir = "" if reldir == "." else reldir
+        stack: list[tuple[str, str]] = [("", self.root)]
+        while stack:
+            reldir, dirpath = stack.pop()
             if reldir:
                 self.dirs.add(reldir)
-            for d in list(dirnames):
-                full = os.path.join(dirpath, d)
-                if os.path.islink(full):
-                    dirnames.remove(d)  # never descend through a link
-                    real = os.path.realpath(full)
-                    if not self._inside(real):
-                        rel = f"{reldir}/{d}" if reldir else d
+            try:
+                with os.scandir(dirpath) as it:
+                    entries = list(it)
+            except OSError as e:
+                self._problem(reldir or ".", f"cannot read: {e.strerror or e}")
+                continue
+            subdirs: list[tuple[str, str]] = []
+            files = []
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    files.append(entry)
+                    continue
+                rel = f"{reldir}/{entry.name}" if reldir else entry.name
+                if entry.is_symlink():  # never descend through a link
+                    if not self._inside(os.path.realpath(entry.path)):
                         self._problem(rel, "symbolic link leaves the bundle; not followed")
-            for name in filenames:
+                    continue
+                subdirs.append((rel, entry.path))
+            for entry in files:
+                name = entry.name
                 count += 1
                 rel = f"{reldir}/{name}" if reldir else name
                 if count > max_members:
                     self._problem(rel, f"more than --max-members ({max_members}) files; the rest is not read")
                     return
-                full = os.path.join(dirpath, name)
                 try:
-                    st = os.lstat(full)
-                    real = full
+                    st = entry.stat(follow_symlinks=False)
                     if stat.S_ISLNK(st.st_mode):
-                        real = os.path.realpath(full)
+                        real = os.path.realpath(entry.path)
                         if not self._inside(real):
                             self._problem(rel, "symbolic link leaves the bundle; ignored")
                             continue
@@ -218,6 +229,7 @@ class DirectorySource(Source):
                     self._note_mtime(st.st_mtime)
                 elif self.full:
                     return
+            stack.extend(reversed(subdirs))
 
     def read(self, path: str) -> bytes:
         real = self._real.get(path) or os.path.join(self.root, *path.split("/"))
