@@ -11,9 +11,9 @@ from typing import Any
 from jmespath.visitor import Options, TreeInterpreter
 
 from analyzer.bundle.model import Bundle, TextFile
+from analyzer.bundle.values import format_time
 from analyzer.rules.expr import Expr
 from analyzer.rules.functions import RuleFunctions
-from analyzer.rules.values import format_time
 
 
 def truthy(v: Any) -> bool:

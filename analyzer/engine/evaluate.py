@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, ref_of
+from analyzer.bundle.values import format_time, parse_time
 from analyzer.engine.context import Evaluator, is_k8s_object, truthy
 from analyzer.engine.evidence import EvidenceCollector, clip
 from analyzer.engine.findings import SEVERITY_RANK, AnalysisResult, Evidence, Finding, ObjectRef, RuleError
 from analyzer.engine.plan import RulePlan
+from analyzer.engine.prefilter import ObjectText, prefilter_of
 from analyzer.engine.textscan import MAX_MATCHES_KEPT, Group, TextScanner, file_info
 from analyzer.rules.loader import LoadResult, load_rule_paths
 from analyzer.rules.model import Rule
-from analyzer.rules.values import format_time, parse_time
 
 Progress = Callable[[int, int, str], None]
 
@@ -79,10 +80,12 @@ class Engine:
     """Runs rules over one bundle.
 
     Object rules are dispatched per kind: each object is visited once, its context built
-    once, and every rule of its kind evaluated on it.  ``run`` may split the work between
-    two processes (:mod:`analyzer.engine.parallel`); the result is the same."""
+    once, and every rule of its kind evaluated on it, unless the object's JSON lacks what
+    the rule needs (:mod:`analyzer.engine.prefilter`; ``prefilter=False`` evaluates all).  ``run`` may scan the text files in
+    a second process (:mod:`analyzer.engine.parallel`); the result is the same."""
 
-    def __init__(self, bundle: Bundle, rules: list[Rule], profile: bool = False, progress: Progress | None = None):
+    def __init__(self, bundle: Bundle, rules: list[Rule], profile: bool = False, progress: Progress | None = None,
+                 prefilter: bool = True):
         if not getattr(bundle, "_finalized", True):
             bundle.finalize()
         self.bundle = bundle
@@ -97,7 +100,7 @@ class Engine:
         self.progress = progress
         self._seen: set[tuple[Any, ...]] = set()
         self.plans = {r.id: RulePlan(r) for r in rules}
-        self.failed_rules: set[str] = set()  # rules stopped by an error (object rules)
+        self.prefilters = {r.id: prefilter_of(r) if prefilter else None for r in rules}
 
     def _time(self, rule_id: str, seconds: float) -> None:
         self.profile[rule_id] = self.profile.get(rule_id, 0.0) + seconds
@@ -153,10 +156,9 @@ class Engine:
             else:
                 self._evaluate(rule, ctx, lambda item=item: _to_refs(item) if is_k8s_object(item) else [])
 
-    def run_object_rules(self, rules: list[Rule], share: tuple[float, float] = (0.0, 1.0)) -> None:
-        """Every object rule over the objects of its kind.  ``share`` (start, end fractions)
-        limits this run to that slice of each kind's objects (the other slice runs in
-        another process)."""
+    def run_object_rules(self, rules: list[Rule]) -> None:
+        """Every object rule over the objects of its kind: each object is visited once, its
+        context built once and shared by the rules of its kind."""
         by_kind: dict[str, list[Rule]] = {}
         for rule in rules:
             assert rule.kind is not None
@@ -167,20 +169,29 @@ class Engine:
         for kind, kind_rules in by_kind.items():
             objs = self.bundle.objects(kind)
             if not objs:
-                if share[0] == 0.0:  # reported by the run that has the first share
-                    for rule in kind_rules:
-                        self.skipped.append({"rule_id": rule.id, "reason": f"no {kind} objects in the bundle"})
+                for rule in kind_rules:
+                    self.skipped.append({"rule_id": rule.id, "reason": f"no {kind} objects in the bundle"})
                 continue
-            lo, hi = int(len(objs) * share[0]), int(len(objs) * share[1])
-            active = [r for r in kind_rules if r.id not in self.failed_rules]
-            for i in range(lo, hi):
-                obj = objs[i]
+            always = [r for r in kind_rules if self.prefilters[r.id] is None]
+            filtered = [(r, self.prefilters[r.id]) for r in kind_rules if self.prefilters[r.id] is not None]
+            stopped: set[str] = set()
+            for obj in objs:
                 if self.progress is not None and done % 500 == 0:
                     self.progress(done, total, f"{kind} objects")
                 done += 1
+                active = always
+                if filtered:
+                    t0 = time.perf_counter() if profiling else 0.0
+                    text = ObjectText(obj)
+                    active = always + [r for r, pf in filtered if pf.passes(text)]
+                    if profiling:
+                        self._time("(object prefilters)", time.perf_counter() - t0)
+                if stopped:
+                    active = [r for r in active if r.id not in stopped]
+                if not active:
+                    continue
                 base = self.ev.object_context(obj)
                 refs = _DefaultRefs(obj)
-                dead = None
                 for rule in active:
                     t0 = time.perf_counter() if profiling else 0.0
                     try:
@@ -189,13 +200,9 @@ class Engine:
                         r = ref_of(obj)
                         where = "/".join(x for x in (r["kind"], r["namespace"], r["name"]) if x)
                         self.errors.append(RuleError(rule.id, f"{_describe(e)} (evaluating {where})", rule.source))
-                        self.failed_rules.add(rule.id)
-                        dead = dead or []
-                        dead.append(rule)
+                        stopped.add(rule.id)  # a rule stops at its first error
                     if profiling:
                         self._time(rule.id, time.perf_counter() - t0)
-                if dead:
-                    active = [r for r in active if r not in dead]
 
     def run_bundle_rule(self, rule: Rule) -> None:
         try:
@@ -230,11 +237,9 @@ class Engine:
             return self.bundle.get("Node", None, node), [ObjectRef("Node", "", node)]
         return None, []
 
-    def run_text_rules(self) -> None:
-        text_rules = [r for r in self.rules if r.scope == "text"]
-        if not text_rules:
-            return
-        scanner = TextScanner(self.bundle, text_rules)
+    def scan_text_files(self) -> TextScanner:
+        """The one pass of all text rules over the text files (matches, not yet findings)."""
+        scanner = TextScanner(self.bundle, [r for r in self.rules if r.scope == "text"])
         total = len(self.bundle.logs) + len(self.bundle.node_files) + len(self.bundle.other_files)
 
         def on_file(i: int) -> None:
@@ -242,6 +247,15 @@ class Engine:
                 self.progress(i, total, "text files")
 
         scanner.scan(self._time, on_file)
+        return scanner
+
+    def run_text_rules(self, scanner: TextScanner | None = None) -> None:
+        """Findings of the text rules from ``scanner`` (scanning the files now when None)."""
+        text_rules = [r for r in self.rules if r.scope == "text"]
+        if not text_rules:
+            return
+        if scanner is None:
+            scanner = self.scan_text_files()
         for rule in text_rules:
             if rule.id in scanner.failed:
                 self.errors.append(RuleError(rule.id, scanner.failed[rule.id], rule.source))
@@ -284,16 +298,15 @@ class Engine:
             self._run_rule(rule)
 
     def run(self, jobs: int | None = None) -> None:
-        """Run every rule.  ``jobs``: processes to use (None: decide by the bundle's size)."""
-        from analyzer.engine.parallel import run_in_two_processes, worth_two_processes
+        """Run every rule.  ``jobs``: processes to use (None: decide by the bundle's size);
+        with two, a forked child scans the text files meanwhile."""
+        from analyzer.engine.parallel import scan_in_child, worth_two_processes
 
-        if worth_two_processes(self, jobs):
-            run_in_two_processes(self)
-            return
+        pending_scan = scan_in_child(self) if worth_two_processes(self, jobs) else None
         self.run_object_rules([r for r in self.rules if r.scope == "object"])
         self.run_bundle_rules()
         self.ev.fns.clear_caches()
-        self.run_text_rules()
+        self.run_text_rules(pending_scan.result() if pending_scan is not None else None)
         self.ev.fns.clear_caches()
 
 

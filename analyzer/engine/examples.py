@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.bundle.model import Bundle, text_from_bytes
+from analyzer.bundle.values import parse_time
 from analyzer.engine.evaluate import analyze_bundle
 from analyzer.rules.model import Rule
-from analyzer.rules.values import parse_time
 
 DEFAULT_COLLECTED_AT = "2024-01-01T00:00:00Z"
 _TIME_KEY_SUFFIXES = ("Timestamp", "Time", "time", "At")

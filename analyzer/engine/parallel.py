@@ -1,16 +1,18 @@
-"""Both cores: the analysis of a large bundle split between this process and a forked child.
+"""Both cores: the text files of a large bundle are scanned in a forked child while this
+process evaluates the object and bundle rules.
 
-After the bundle is loaded, the process forks.  The child shares the loaded model
-copy-on-write (the collector is frozen first, so garbage collection does not touch the
-shared objects), evaluates the object rules on the second half of each kind's objects and
-all the text rules, and sends its findings back through a pipe as JSON; the parent
-evaluates the first half and the bundle rules meanwhile.  The merge gives exactly the
-sequential result: findings in the sequential order with duplicates dropped, and a rule that
-failed in the first half contributes nothing from the second (it stops at its first error).
+Reading and searching every log is the part of an analysis that touches the least of the
+loaded model (the text files' descriptions, a few pods for ``group_by: node``), so a child
+forked after loading shares nearly all of the model's memory with the parent instead of
+copying it page by page (every Python object read is written to: its reference count).
+Splitting the objects between two processes instead makes both copy the whole model and
+costs more than it gains.  The child sends its matches back through a pipe as JSON; this
+process turns them into findings exactly as after its own scan, so the result is the same.
 
-Used when ``os.fork`` exists, at least two CPUs are available and the bundle is large;
-``KBUNDLE_JOBS=1`` (or ``jobs=1``) keeps everything in one process.  Anything going wrong in
-the child (it died, its data does not decode) makes the parent run the child's share itself.
+Used when ``os.fork`` exists, at least two CPUs are available and there is enough text to
+scan; ``KBUNDLE_JOBS=1`` (or ``jobs=1``) keeps everything in one process.  Anything going
+wrong in the child (it died, its data does not decode) makes this process scan the files
+itself.
 """
 
 from __future__ import annotations
@@ -18,19 +20,17 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from dataclasses import asdict
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from analyzer.engine.findings import Evidence, Finding, ObjectRef, RuleError, Waived
+from analyzer.engine.textscan import MAX_MATCHES_KEPT, FileHits, Group, Match, TextScanner
 
 if TYPE_CHECKING:
     from analyzer.engine.evaluate import Engine
 
-MIN_OBJECTS = 20_000  # below this many objects (of the rules' kinds), one process is faster
-MIN_TEXT_BYTES = 64 * 1024 * 1024  # ... unless there is this much text to scan
-SPLIT = 0.5  # the child's share of each kind's objects starts here
+MIN_TEXT_BYTES = 32 * 1024 * 1024  # below this much text to scan, forking costs more than it saves
 
 
 def available_cpus() -> int:
@@ -63,6 +63,18 @@ def _forks_safely(engine: Engine) -> bool:
         return False
 
 
+def text_bytes(engine: Engine) -> int:
+    """Bytes of the text files the text rules will scan."""
+    rules = [r for r in engine.rules if r.scope == "text" and r.files_re is not None]
+    if not rules:
+        return 0
+    total = 0
+    for tf in engine.bundle.text_files():
+        if any(r.files_re.match(tf.vpath) for r in rules):  # type: ignore[union-attr]
+            total += tf.meta.get("size", 0) or 0
+    return total
+
+
 def worth_two_processes(engine: Engine, jobs: int | None) -> bool:
     if jobs is None:
         jobs = _jobs_from_env()
@@ -70,45 +82,41 @@ def worth_two_processes(engine: Engine, jobs: int | None) -> bool:
         return False
     if not hasattr(os, "fork") or available_cpus() < 2:
         return False
-    if not any(r.scope in ("object", "text") for r in engine.rules):
+    if not any(r.scope == "text" for r in engine.rules):
         return False
-    if jobs is None:
-        kinds = {r.kind for r in engine.rules if r.scope == "object"}
-        objects = sum(len(engine.bundle.objects(k)) for k in kinds if k)
-        text = sum(tf.meta.get("size", 0) or 0 for tf in engine.bundle.text_files()) \
-            if any(r.scope == "text" for r in engine.rules) else 0
-        if objects < MIN_OBJECTS and text < MIN_TEXT_BYTES:
-            return False
+    if jobs is None and text_bytes(engine) < MIN_TEXT_BYTES:
+        return False
     return _forks_safely(engine)
 
 
 # ---------------------------------------------------------------------- wire format
-def finding_to_wire(f: Finding) -> dict[str, Any]:
-    return asdict(f)
+def scanner_to_wire(scanner: TextScanner, files: dict[int, int]) -> dict[str, Any]:
+    """The scan's results with text files as their index in ``bundle.text_files()``."""
+    return {
+        "files_seen": scanner.files_seen,
+        "failed": scanner.failed,
+        "groups": {
+            rule_id: [[list(grp.key), [[files[id(fh.tf)], fh.count, [[m.line, m.text, m.groups] for m in fh.matches]]
+                                       for fh in grp.files]]
+                      for grp in groups.values()]
+            for rule_id, groups in scanner.groups.items()
+        },
+    }
 
 
-def finding_from_wire(d: dict[str, Any]) -> Finding:
-    d = dict(d)
-    d["objects"] = [ObjectRef(**o) for o in d["objects"]]
-    d["evidence"] = [Evidence(**{**e, "lines": [tuple(x) for x in e["lines"]]}) for e in d["evidence"]]
-    if d.get("waived") is not None:
-        d["waived"] = Waived(**d["waived"])
-    return Finding(**d)
-
-
-def _child_share(engine: Engine, problems_before: int) -> bytes:
-    object_rules = [r for r in engine.rules if r.scope == "object"]
-    engine.run_object_rules(object_rules, share=(SPLIT, 1.0))
-    engine.ev.fns.clear_caches()
-    engine.run_text_rules()
-    return orjson.dumps({
-        "findings": [finding_to_wire(f) for f in engine.findings],
-        "errors": [asdict(e) for e in engine.errors],
-        "failed": sorted(engine.failed_rules),
-        "skipped": engine.skipped,
-        "problems": [p.as_dict() for p in engine.bundle.problems[problems_before:]],
-        "profile": engine.profile,
-    })
+def scanner_from_wire(scanner: TextScanner, data: dict[str, Any], files: list[Any]) -> TextScanner:
+    scanner.files_seen = data["files_seen"]
+    scanner.failed = data["failed"]
+    for rule_id, groups in data["groups"].items():
+        out: dict[tuple[str, ...], Group] = {}
+        for key, hits in groups:
+            grp = Group(tuple(key))
+            for index, count, matches in hits:
+                kept = deque((Match(line, text, groups_) for line, text, groups_ in matches), maxlen=MAX_MATCHES_KEPT)
+                grp.files.append(FileHits(files[index], count, kept))
+            out[grp.key] = grp
+        scanner.groups[rule_id] = out
+    return scanner
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -127,86 +135,79 @@ def _read_all(fd: int) -> bytes:
         chunks.append(chunk)
 
 
-def run_in_two_processes(engine: Engine) -> None:
-    """``engine.run()`` with the work split between this process and a forked child."""
+def child_scan(engine: Engine, problems_before: int) -> bytes:
+    """What the child does: scan, and encode what the parent needs."""
+    scanner = engine.scan_text_files()
+    files = {id(tf): i for i, tf in enumerate(engine.bundle.text_files())}
+    return orjson.dumps({
+        "scanner": scanner_to_wire(scanner, files),
+        "problems": [p.as_dict() for p in engine.bundle.problems[problems_before:]],
+        "profile": engine.profile,
+    })
+
+
+class PendingScan:
+    """A scan running in a child process; :meth:`result` waits for it."""
+
+    def __init__(self, engine: Engine, pid: int, read_fd: int, problems_before: int):
+        self.engine = engine
+        self.pid = pid
+        self.read_fd = read_fd
+        self.problems_before = problems_before
+
+    def result(self) -> TextScanner:
+        engine = self.engine
+        try:
+            data = _read_all(self.read_fd)
+        finally:
+            os.close(self.read_fd)
+            _, status = os.waitpid(self.pid, 0)
+        decoded = None
+        if os.waitstatus_to_exitcode(status) == 0:
+            try:
+                decoded = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                decoded = None
+        if decoded is None:  # the child failed: scan here
+            return engine.scan_text_files()
+        scanner = TextScanner(engine.bundle, [r for r in engine.rules if r.scope == "text"])
+        scanner_from_wire(scanner, decoded["scanner"], list(engine.bundle.text_files()))
+        mine = {(p.path, p.error) for p in engine.bundle.problems[self.problems_before:]}
+        for p in decoded["problems"]:
+            if (p["path"], p["error"]) not in mine:  # e.g. invalid UTF-8 seen by both
+                engine.bundle.add_problem(p["path"], p["error"])
+        for rule_id, secs in decoded["profile"].items():
+            engine._time(rule_id, secs)
+        return scanner
+
+
+def scan_in_child(engine: Engine) -> PendingScan | None:
+    """Fork a child that scans the text files; None when forking failed (scan here later)."""
     problems_before = len(engine.bundle.problems)
-    progress = engine.progress
     sys.stdout.flush()
     sys.stderr.flush()
     gc.freeze()  # what exists now stays out of the collector's (copy-on-write-breaking) sight
-    read_fd, write_fd = os.pipe()
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return None
     try:
         pid = os.fork()
     except OSError:
         os.close(read_fd)
         os.close(write_fd)
-        _run_sequential(engine)
-        return
+        return None
     if pid == 0:  # the child: never returns into the caller
         code = 1
         try:
             os.close(read_fd)
             engine.progress = None
-            _write_all(write_fd, _child_share(engine, problems_before))
+            engine.profile = {}
+            _write_all(write_fd, child_scan(engine, problems_before))
             code = 0
-        except BaseException:  # noqa: BLE001 - the parent notices the missing data and redoes the work
+        except BaseException:  # noqa: BLE001 - the parent notices the missing data and scans itself
             pass
         finally:
             os._exit(code)
     os.close(write_fd)
-    try:
-        # The parent's share: the first half of the objects, then the bundle rules.
-        engine.run_object_rules([r for r in engine.rules if r.scope == "object"], share=(0.0, SPLIT))
-        engine.run_bundle_rules()
-        engine.ev.fns.clear_caches()
-        data = _read_all(read_fd)
-    finally:
-        os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
-    engine.progress = progress
-    child = None
-    if os.waitstatus_to_exitcode(status) == 0:
-        try:
-            child = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            child = None
-    if child is None:  # the child failed: do its share here
-        engine.run_object_rules([r for r in engine.rules if r.scope == "object"], share=(SPLIT, 1.0))
-        engine.ev.fns.clear_caches()
-        engine.run_text_rules()
-        engine.ev.fns.clear_caches()
-        return
-    _merge(engine, child, problems_before)
-
-
-def _run_sequential(engine: Engine) -> None:
-    engine.run_object_rules([r for r in engine.rules if r.scope == "object"])
-    engine.run_bundle_rules()
-    engine.ev.fns.clear_caches()
-    engine.run_text_rules()
-    engine.ev.fns.clear_caches()
-
-
-def _merge(engine: Engine, child: dict[str, Any], problems_before: int) -> None:
-    stopped = set(engine.failed_rules)  # stopped in the first half: nothing from the second
-    for d in child["findings"]:
-        if d["rule_id"] in stopped:
-            continue
-        f = finding_from_wire(d)
-        key = (f.rule_id, tuple(str(o) for o in f.objects), f.message)
-        if key in engine._seen:
-            continue
-        engine._seen.add(key)
-        engine.findings.append(f)
-    for e in child["errors"]:
-        if e["rule_id"] not in stopped:
-            engine.errors.append(RuleError(**e))
-    engine.failed_rules |= set(child["failed"])
-    have = {(s["rule_id"], s["reason"]) for s in engine.skipped}
-    engine.skipped += [s for s in child["skipped"] if (s["rule_id"], s["reason"]) not in have]
-    mine = {(p.path, p.error) for p in engine.bundle.problems[problems_before:]}
-    for p in child["problems"]:
-        if (p["path"], p["error"]) not in mine:
-            engine.bundle.add_problem(p["path"], p["error"])
-    for rule_id, secs in child["profile"].items():
-        engine._time(rule_id, secs)
+    return PendingScan(engine, pid, read_fd, problems_before)

@@ -7,55 +7,15 @@ of a bundle object may be missing or of the wrong type: nothing here assumes a s
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from analyzer.bundle.model import Bundle
+from analyzer.bundle.values import parse_quantity, parse_time
 
 POD_PHASES = ("Running", "Pending", "Succeeded", "Failed", "Unknown")
-
-_SUFFIX = {
-    "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-    "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40, "Pi": 2.0**50, "Ei": 2.0**60,
-}
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?\s*$")
-
-
-def parse_quantity(value: Any) -> float | None:
-    """A Kubernetes resource quantity (``500m``, ``1Gi``, ``2``, ``1e3``) as a number, or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if not isinstance(value, str):
-        return None
-    m = _QUANTITY.match(value)
-    if not m:
-        return None
-    number = float(m.group(1))
-    if m.group(2):
-        return number * 10.0 ** int(m.group(2)[1:])
-    return number * _SUFFIX[m.group(3) or ""]
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp (as Kubernetes writes them) as an aware datetime, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    s = value.strip()
-    if s.endswith(("Z", "z")):
-        s = s[:-1] + "+00:00"
-    # Python < 3.11 style limits do not apply, but trim nanoseconds to microseconds.
-    s = re.sub(r"(\.\d{6})\d+", r"\1", s)
-    try:
-        t = datetime.fromisoformat(s)
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
 
 def format_cpu(cores: float | None) -> str:
     if cores is None:

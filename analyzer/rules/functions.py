@@ -25,8 +25,8 @@ from jmespath import functions as jfunctions
 from jmespath.functions import signature
 
 from analyzer.bundle.model import Bundle, ref_of
+from analyzer.bundle.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
 from analyzer.rules.regex import cached_safe_compile
-from analyzer.rules.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
 
 ANY = {"types": []}
 LINES_CACHE_CHARS = 256 * 1024 * 1024

@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
-from analyzer.rules.values import (
+from analyzer.bundle.values import (
     decode_exit_code,
     human_bytes,
     human_duration,

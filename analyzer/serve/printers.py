@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from analyzer.bundle import values
 from analyzer.serve import jsonpath
 from analyzer.serve.events import as_core
 from analyzer.serve.selectors import format_label_selector, format_labels
@@ -48,18 +49,9 @@ def n(x: Any) -> int:
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if t.year <= 1:
-        return None  # Go's zero time
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    """An object's timestamp; Go's zero time counts as none."""
+    t = values.parse_time(value) if isinstance(value, str) else None
+    return None if t is None or t.year <= 1 else t
 
 
 def human_duration(seconds: float) -> str:

@@ -10,16 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analyzer.bundle.model import Bundle, text_from_bytes
-from analyzer.engine.context import Evaluator
-from analyzer.rules.expr import compile_expr
-from analyzer.rules.templates import compile_template
-from analyzer.rules.values import (
+from analyzer.bundle.values import (
     decode_exit_code,
     human_bytes,
     human_duration,
     parse_duration,
     parse_quantity,
 )
+from analyzer.engine.context import Evaluator
+from analyzer.rules.expr import compile_expr
+from analyzer.rules.templates import compile_template
 
 
 @pytest.fixture(scope="module")

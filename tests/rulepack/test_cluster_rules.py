@@ -67,7 +67,7 @@ def _bundle(objects: list[dict], files: dict[str, str], collected_at: str = "202
             b.add_log(parts[1], parts[2], parts[3].removesuffix(".previous.log").removesuffix(".log"), prev, tf)
         else:
             b.add_node_file(parts[1], "/".join(parts[2:]), tf)
-    from analyzer.rules.values import parse_time
+    from analyzer.bundle.values import parse_time
 
     b.collected_at = parse_time(collected_at)
     return b.finalize()

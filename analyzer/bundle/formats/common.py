@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import yaml
 
+from analyzer.bundle import values
 from analyzer.bundle.model import Bundle, Problem, TextFile
 from analyzer.bundle.safe_source import FileTooLarge, ReadLimits, Source
 
@@ -382,30 +383,12 @@ def add_items(bundle: Bundle, items: Iterable[Any], path: str, kind: str | None,
 
 
 # --------------------------------------------------------------------------- time
-_GO_TIME = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?(?:\s+[A-Z]{2,5})?"
-)
-
-
 def parse_time(value: Any) -> datetime | None:
-    """RFC 3339 (any fraction length) or Go's ``time.String`` form -> aware datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str):
+    """A time from a bundle: RFC 3339 or Go's ``time.String`` form (strings and datetimes only:
+    numbers in objects are not times)."""
+    if isinstance(value, int | float):
         return None
-    m = _GO_TIME.match(value.strip())
-    if not m:
-        return None
-    date, clock, frac, zone = m.groups()
-    frac = (frac or "")[:6].ljust(6, "0")
-    if not zone or zone == "Z":
-        zone = "+00:00"
-    elif ":" not in zone:
-        zone = zone[:3] + ":" + zone[3:]
-    try:
-        return datetime.fromisoformat(f"{date}T{clock}.{frac}{zone}").astimezone(UTC)
-    except ValueError:
-        return None
+    return values.parse_time(value)
 
 
 def format_time(dt: datetime | None) -> str | None:

@@ -70,8 +70,30 @@ def parse_time(ts: Any) -> datetime | None:
     try:
         dt = datetime.fromisoformat(s)
     except ValueError:
-        return None
+        return _parse_go_time(ts)
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+# Go's time.String() (must-gather's timestamp file): "2021-09-14 14:44:13.399177 +0000 UTC m=+0.1"
+_GO_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?(?:\s+[A-Z]{2,5})?"
+)
+
+
+def _parse_go_time(value: str) -> datetime | None:
+    m = _GO_TIME.match(value.strip())
+    if not m:
+        return None
+    date, clock, frac, zone = m.groups()
+    frac = (frac or "")[:6].ljust(6, "0")
+    if not zone or zone == "Z":
+        zone = "+00:00"
+    elif ":" not in zone:
+        zone = zone[:3] + ":" + zone[3:]
+    try:
+        return datetime.fromisoformat(f"{date}T{clock}.{frac}{zone}").astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def format_time(dt: datetime | None) -> str | None:
