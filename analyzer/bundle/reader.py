@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from analyzer.bundle.formats import cluster_info_dump, kubectl_output, must_gather, native, troubleshoot
@@ -43,7 +44,8 @@ def candidate_roots(source: Source, depth: int = 2) -> list[str]:
     return roots
 
 
-def open_bundle(path: str | os.PathLike[str], limits: ReadLimits | None = None) -> Bundle:
+def open_bundle(path: str | os.PathLike[str], limits: ReadLimits | None = None,
+                on_source: Callable[[Source], None] | None = None) -> Bundle:
     """Read a bundle (directory, .tar, .tar.gz/.tgz, .tar.xz, .tar.bz2, .zip or a single
     file) into the model.  Raises :class:`BundleError` when the input is unusable.
 
@@ -58,6 +60,8 @@ def open_bundle(path: str | os.PathLike[str], limits: ReadLimits | None = None) 
         raise BundleError(str(e)) from None
     except (OSError, ValueError, EOFError, UnicodeError) as e:  # whatever a damaged container raises
         raise BundleError(f"{name}: cannot read ({type(e).__name__}: {e})") from None
+    if on_source is not None:  # e.g. the engine starting to scan the text files meanwhile
+        on_source(source)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # building large object graphs with gc on is several times slower
     bundle: Bundle | None = None
@@ -77,7 +81,7 @@ def open_bundle(path: str | os.PathLike[str], limits: ReadLimits | None = None) 
     return bundle
 
 
-def _read(name: str, source: Source, limits: ReadLimits) -> Bundle:
+def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadContext] = ReadContext) -> Bundle:
     roots = candidate_roots(source)
     fmt = None
     found: list[str] = []
@@ -103,7 +107,7 @@ def _read(name: str, source: Source, limits: ReadLimits) -> Bundle:
     for path, reason in source.problems:
         bundle.add_problem(path, reason)
     for root in found:
-        ctx = ReadContext(source, root, bundle, limits)
+        ctx = context(source, root, bundle, limits)
         try:
             fmt.read(ctx)
         except RecursionError:

@@ -125,15 +125,24 @@ def analyze_command(
         limits = limits_from_options(max_total_bytes, max_file_bytes, max_members)
     except ValueError as e:
         return _err(str(e))
+    from analyzer.engine.parallel import TextScan
+
+    text_scan = TextScan(rules)  # a child scans the logs while this process reads the objects
     try:
-        b = open_bundle(bundle, limits=limits)
+        b = open_bundle(bundle, limits=limits, on_source=text_scan.on_source)
     except BundleError as e:
+        text_scan.abandon()
         return _err(str(e))
     except OSError as e:
+        text_scan.abandon()
         return _err(f"{bundle}: {e.strerror or e}")
+    except BaseException:
+        text_scan.abandon()
+        raise
     progress = _progress_printer()
     try:
-        result = analyze_bundle(b, rules, waivers=waiver_list, profile=profile, progress=progress)
+        result = analyze_bundle(b, rules, waivers=waiver_list, profile=profile, progress=progress,
+                                text_scan=text_scan)
         _clear_progress(progress)
         result.rule_errors = _issues_as_rule_errors(builtin) + result.rule_errors
         meta = [r.meta() for r in rules]
@@ -144,6 +153,7 @@ def analyze_command(
         except Exception as e:  # noqa: BLE001 - a renderer bug must not end in a traceback
             return _err(f"cannot render the {fmt} report: {type(e).__name__}: {e}")
     finally:
+        text_scan.abandon()  # when the analysis ended before collecting it
         close = getattr(b, "close", None)
         if close is not None:
             close()

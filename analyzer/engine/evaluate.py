@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, ref_of
 from analyzer.bundle.values import format_time, parse_time
@@ -19,8 +19,11 @@ from analyzer.engine.context import Evaluator, is_k8s_object, truthy
 from analyzer.engine.evidence import EvidenceCollector, clip
 from analyzer.engine.findings import SEVERITY_RANK, AnalysisResult, Evidence, Finding, ObjectRef, RuleError
 from analyzer.engine.plan import RulePlan
-from analyzer.engine.prefilter import ObjectText, prefilter_of
+from analyzer.engine.prefilter import KindPrefilter, prefilter_of
 from analyzer.engine.textscan import MAX_MATCHES_KEPT, Group, TextScanner, file_info
+
+if TYPE_CHECKING:
+    from analyzer.engine.parallel import TextScan
 from analyzer.rules.loader import LoadResult, load_rule_paths
 from analyzer.rules.model import Rule
 
@@ -81,8 +84,9 @@ class Engine:
 
     Object rules are dispatched per kind: each object is visited once, its context built
     once, and every rule of its kind evaluated on it, unless the object's JSON lacks what
-    the rule needs (:mod:`analyzer.engine.prefilter`; ``prefilter=False`` evaluates all).  ``run`` may scan the text files in
-    a second process (:mod:`analyzer.engine.parallel`); the result is the same."""
+    the rule needs (:mod:`analyzer.engine.prefilter`; ``prefilter=False`` evaluates all).
+    The text files may have been scanned by a second process (:mod:`analyzer.engine.parallel`);
+    the result is the same."""
 
     def __init__(self, bundle: Bundle, rules: list[Rule], profile: bool = False, progress: Progress | None = None,
                  prefilter: bool = True):
@@ -173,17 +177,23 @@ class Engine:
                     self.skipped.append({"rule_id": rule.id, "reason": f"no {kind} objects in the bundle"})
                 continue
             always = [r for r in kind_rules if self.prefilters[r.id] is None]
-            filtered = [(r, self.prefilters[r.id]) for r in kind_rules if self.prefilters[r.id] is not None]
+            filtered = {r.id: r for r in kind_rules if self.prefilters[r.id] is not None}
+            events_of = self.bundle.events_for
+            checker = KindPrefilter([self.prefilters[rid] for rid in filtered], events_of) if filtered else None  # type: ignore[misc]
             stopped: set[str] = set()
             for obj in objs:
                 if self.progress is not None and done % 500 == 0:
                     self.progress(done, total, f"{kind} objects")
                 done += 1
                 active = always
-                if filtered:
+                if checker is not None:
                     t0 = time.perf_counter() if profiling else 0.0
-                    text = ObjectText(obj)
-                    active = always + [r for r, pf in filtered if pf.passes(text)]
+                    active = always + [filtered[rid] for rid in checker.passing(obj)]
+                    if done % 64 == 0 and any([pf.adapt() for pf in checker.prefilters]):
+                        # requirements most objects meet were dropped; rules left without any run always
+                        always = always + [filtered.pop(pf.rule_id) for pf in checker.prefilters if not pf.clauses]
+                        kept = [pf for pf in checker.prefilters if pf.clauses]
+                        checker = KindPrefilter(kept, events_of) if kept else None
                     if profiling:
                         self._time("(object prefilters)", time.perf_counter() - t0)
                 if stopped:
@@ -237,25 +247,36 @@ class Engine:
             return self.bundle.get("Node", None, node), [ObjectRef("Node", "", node)]
         return None, []
 
-    def scan_text_files(self) -> TextScanner:
-        """The one pass of all text rules over the text files (matches, not yet findings)."""
+    def scan_text_files(self, text_scan: TextScan | None = None) -> TextScanner:
+        """The one pass of all text rules over the text files (matches, not yet findings):
+        the files ``text_scan``'s child process scanned are taken from it."""
         scanner = TextScanner(self.bundle, [r for r in self.rules if r.scope == "text"])
+        scanned = None
+        done = text_scan.result() if text_scan is not None else None
+        if done is not None:
+            scanned, failed, problems, profile = done
+            scanner.failed.update(failed)
+            have = {(p.path, p.error) for p in self.bundle.problems}
+            for prob in problems:
+                if (prob["path"], prob["error"]) not in have:
+                    self.bundle.add_problem(prob["path"], prob["error"])
+            for key, secs in profile.items():
+                self._time(key, secs)
         total = len(self.bundle.logs) + len(self.bundle.node_files) + len(self.bundle.other_files)
 
         def on_file(i: int) -> None:
             if self.progress is not None and i % 50 == 0:
                 self.progress(i, total, "text files")
 
-        scanner.scan(self._time, on_file)
+        scanner.scan(self._time, on_file, scanned)
         return scanner
 
-    def run_text_rules(self, scanner: TextScanner | None = None) -> None:
-        """Findings of the text rules from ``scanner`` (scanning the files now when None)."""
+    def run_text_rules(self, text_scan: TextScan | None = None) -> None:
+        """Findings of the text rules (``text_scan``: a child process scanning the files)."""
         text_rules = [r for r in self.rules if r.scope == "text"]
         if not text_rules:
             return
-        if scanner is None:
-            scanner = self.scan_text_files()
+        scanner = self.scan_text_files(text_scan)
         for rule in text_rules:
             if rule.id in scanner.failed:
                 self.errors.append(RuleError(rule.id, scanner.failed[rule.id], rule.source))
@@ -297,16 +318,13 @@ class Engine:
                 self.progress(i, len(rules), rule.id)
             self._run_rule(rule)
 
-    def run(self, jobs: int | None = None) -> None:
-        """Run every rule.  ``jobs``: processes to use (None: decide by the bundle's size);
-        with two, a forked child scans the text files meanwhile."""
-        from analyzer.engine.parallel import scan_in_child, worth_two_processes
-
-        pending_scan = scan_in_child(self) if worth_two_processes(self, jobs) else None
+    def run(self, text_scan: TextScan | None = None) -> None:
+        """Run every rule.  ``text_scan``: a child process scanning the text files meanwhile
+        (:mod:`analyzer.engine.parallel`), whose matches the text rules use."""
         self.run_object_rules([r for r in self.rules if r.scope == "object"])
         self.run_bundle_rules()
         self.ev.fns.clear_caches()
-        self.run_text_rules(pending_scan.result() if pending_scan is not None else None)
+        self.run_text_rules(text_scan)
         self.ev.fns.clear_caches()
 
 
@@ -333,15 +351,15 @@ def analyze_bundle(
     profile: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
-    jobs: int | None = None,
+    text_scan: TextScan | None = None,
 ) -> AnalysisResult:
     """Run ``rules`` over ``bundle``.  ``waivers`` (from :func:`analyzer.engine.waivers.load_waivers`)
     mark matching findings as waived; expiry is checked against ``today`` (default: the
-    wall-clock date).  ``profile`` fills ``result.profile`` (seconds per rule).  ``jobs``: 1 keeps
-    the analysis in this process, 2 splits it with a forked child, None decides by size."""
+    wall-clock date).  ``profile`` fills ``result.profile`` (seconds per rule).  ``text_scan``:
+    the child process started while reading the bundle (``open_bundle(on_source=...)``)."""
     rule_list = rules.rules if isinstance(rules, LoadResult) else list(rules)
     engine = Engine(bundle, rule_list, profile=profile, progress=progress)
-    engine.run(jobs)
+    engine.run(text_scan)
     findings = sorted(engine.findings, key=_sort_key)
     result = AnalysisResult(
         bundle=bundle_summary(bundle),

@@ -1,36 +1,42 @@
-"""Both cores: the text files of a large bundle are scanned in a forked child while this
-process evaluates the object and bundle rules.
+"""Both cores: the text files of a large bundle are scanned by a child process while this
+process reads the Kubernetes objects and evaluates the object and bundle rules.
 
-Reading and searching every log is the part of an analysis that touches the least of the
-loaded model (the text files' descriptions, a few pods for ``group_by: node``), so a child
-forked after loading shares nearly all of the model's memory with the parent instead of
-copying it page by page (every Python object read is written to: its reference count).
-Splitting the objects between two processes instead makes both copy the whole model and
-costs more than it gains.  The child sends its matches back through a pipe as JSON; this
-process turns them into findings exactly as after its own scan, so the result is the same.
+The child is forked as soon as the bundle's files are listed, before any object is parsed:
+it shares nothing large with this process, so neither copies memory page by page (every
+Python object read is written to: its reference count; forking after loading a model of
+gigabytes costs more than the scan it moves).  It reads the bundle again with a reader
+view that skips the objects (:class:`TextOnlyContext`), which lists the same text files,
+scans them with every text rule, and sends the matches back through a pipe as JSON.  This
+process then takes each file's matches from the child instead of scanning the file
+(:meth:`analyzer.engine.textscan.TextScanner.scan`), and scans itself any file the child did
+not report, so the findings are exactly those of one process.
 
-Used when ``os.fork`` exists, at least two CPUs are available and there is enough text to
-scan; ``KBUNDLE_JOBS=1`` (or ``jobs=1``) keeps everything in one process.  Anything going
+Used by ``kbundle analyze`` when ``os.fork`` exists, at least two CPUs are available, the
+bundle holds enough text and is not a zip archive (read through one file handle the two
+processes would share); ``KBUNDLE_JOBS=1`` keeps everything in one process.  Anything going
 wrong in the child (it died, its data does not decode) makes this process scan the files
 itself.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
+import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from analyzer.engine.textscan import MAX_MATCHES_KEPT, FileHits, Group, Match, TextScanner
+from analyzer.bundle.formats.common import ReadContext
+from analyzer.bundle.safe_source import Source
+from analyzer.engine.textscan import MAX_MATCHES_KEPT, Match, TextScanner
+from analyzer.rules.model import Rule
 
-if TYPE_CHECKING:
-    from analyzer.engine.evaluate import Engine
+MIN_TEXT_BYTES = 32 * 1024 * 1024  # below this much text, one process is as fast
+STRUCTURED_SUFFIXES = (".json", ".yaml", ".yml")
 
-MIN_TEXT_BYTES = 32 * 1024 * 1024  # below this much text to scan, forking costs more than it saves
+Scanned = dict[str, list[tuple[str, int, deque[Match]]] | None]
 
 
 def available_cpus() -> int:
@@ -40,7 +46,7 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _jobs_from_env() -> int | None:
+def jobs_from_env() -> int | None:
     raw = os.environ.get("KBUNDLE_JOBS", "").strip()
     if not raw:
         return None
@@ -50,73 +56,62 @@ def _jobs_from_env() -> int | None:
         return None
 
 
-def _forks_safely(engine: Engine) -> bool:
-    """A zip archive is read through one file handle, whose offset the two processes would
-    share: analyse those in one process.  Directories and tar archives open per read."""
-    source = engine.bundle.source
-    if not source or os.path.isdir(source):
-        return True
-    try:
-        with open(source, "rb") as f:
-            return f.read(4) != b"PK\x03\x04"
-    except OSError:
-        return False
+class TextOnlyContext(ReadContext):
+    """A reader's view of the bundle that skips the Kubernetes objects (what a format reads
+    through ``json``, ``yaml_docs`` and ``structured``): the text files only."""
+
+    def json(self, full: str, data: bytes | None = None) -> Any:
+        return None
+
+    def yaml_docs(self, full: str, data: bytes | None = None) -> list[Any] | None:
+        return None
+
+    def structured(self, full: str) -> list[Any] | None:
+        return None
 
 
-def text_bytes(engine: Engine) -> int:
-    """Bytes of the text files the text rules will scan."""
-    rules = [r for r in engine.rules if r.scope == "text" and r.files_re is not None]
-    if not rules:
-        return 0
-    total = 0
-    for tf in engine.bundle.text_files():
-        if any(r.files_re.match(tf.vpath) for r in rules):  # type: ignore[union-attr]
-            total += tf.meta.get("size", 0) or 0
-    return total
-
-
-def worth_two_processes(engine: Engine, jobs: int | None) -> bool:
+def worth_a_child(source: Source, rules: list[Rule], jobs: int | None) -> bool:
     if jobs is None:
-        jobs = _jobs_from_env()
+        jobs = jobs_from_env()
     if jobs is not None and jobs < 2:
         return False
-    if not hasattr(os, "fork") or available_cpus() < 2:
+    if not hasattr(os, "fork") or available_cpus() < 2 or getattr(source, "kind", "") == "zip":
         return False
-    if not any(r.scope == "text" for r in engine.rules):
+    if not any(r.scope == "text" for r in rules):
         return False
-    if jobs is None and text_bytes(engine) < MIN_TEXT_BYTES:
-        return False
-    return _forks_safely(engine)
+    if jobs is None:
+        text = sum(size for path, size in source.files.items() if not path.endswith(STRUCTURED_SUFFIXES))
+        if text < MIN_TEXT_BYTES:
+            return False
+    return True
 
 
-# ---------------------------------------------------------------------- wire format
-def scanner_to_wire(scanner: TextScanner, files: dict[int, int]) -> dict[str, Any]:
-    """The scan's results with text files as their index in ``bundle.text_files()``."""
-    return {
-        "files_seen": scanner.files_seen,
+# ---------------------------------------------------------------------- the child
+def _child_work(name: str, source: Source, rules: list[Rule]) -> bytes:
+    from analyzer.bundle.reader import _read
+
+    bundle = _read(name, source, source.limits, context=TextOnlyContext)
+    problems_before = len(bundle.problems)
+    scanner = TextScanner(bundle, rules)
+    profile: dict[str, float] = {}
+
+    def timer(key: str, secs: float) -> None:
+        profile[key] = profile.get(key, 0.0) + secs
+
+    files: dict[str, Any] = {}
+    for tf in bundle.text_files():
+        applicable = scanner.applicable(tf)
+        if not applicable:
+            continue
+        hits = scanner.scan_file(tf, applicable, timer)
+        files[tf.path] = None if hits is None else [
+            [rule_id, count, [[m.line, m.text, m.groups] for m in kept]] for rule_id, count, kept in hits]
+    return orjson.dumps({
+        "files": files,
         "failed": scanner.failed,
-        "groups": {
-            rule_id: [[list(grp.key), [[files[id(fh.tf)], fh.count, [[m.line, m.text, m.groups] for m in fh.matches]]
-                                       for fh in grp.files]]
-                      for grp in groups.values()]
-            for rule_id, groups in scanner.groups.items()
-        },
-    }
-
-
-def scanner_from_wire(scanner: TextScanner, data: dict[str, Any], files: list[Any]) -> TextScanner:
-    scanner.files_seen = data["files_seen"]
-    scanner.failed = data["failed"]
-    for rule_id, groups in data["groups"].items():
-        out: dict[tuple[str, ...], Group] = {}
-        for key, hits in groups:
-            grp = Group(tuple(key))
-            for index, count, matches in hits:
-                kept = deque((Match(line, text, groups_) for line, text, groups_ in matches), maxlen=MAX_MATCHES_KEPT)
-                grp.files.append(FileHits(files[index], count, kept))
-            out[grp.key] = grp
-        scanner.groups[rule_id] = out
-    return scanner
+        "problems": [p.as_dict() for p in bundle.problems[problems_before:]],
+        "profile": profile,
+    })
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -135,79 +130,78 @@ def _read_all(fd: int) -> bytes:
         chunks.append(chunk)
 
 
-def child_scan(engine: Engine, problems_before: int) -> bytes:
-    """What the child does: scan, and encode what the parent needs."""
-    scanner = engine.scan_text_files()
-    files = {id(tf): i for i, tf in enumerate(engine.bundle.text_files())}
-    return orjson.dumps({
-        "scanner": scanner_to_wire(scanner, files),
-        "problems": [p.as_dict() for p in engine.bundle.problems[problems_before:]],
-        "profile": engine.profile,
-    })
+class TextScan:
+    """Starts the child (:meth:`on_source`, given to ``open_bundle``) and collects its
+    results (:meth:`result`)."""
 
+    def __init__(self, rules: list[Rule], jobs: int | None = None):
+        self.rules = [r for r in rules if r.scope == "text"]
+        self.jobs = jobs
+        self.pid: int | None = None
+        self.read_fd: int | None = None
+        self.started = 0.0
 
-class PendingScan:
-    """A scan running in a child process; :meth:`result` waits for it."""
+    def on_source(self, source: Source) -> None:
+        if not worth_a_child(source, self.rules, self.jobs):
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return
+        if pid == 0:  # the child: never returns into the caller
+            code = 1
+            try:
+                os.close(read_fd)
+                _write_all(write_fd, _child_work(source.origin, source, self.rules))
+                code = 0
+            except BaseException:  # noqa: BLE001 - the parent notices the missing data and scans itself
+                pass
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        self.pid, self.read_fd, self.started = pid, read_fd, time.perf_counter()
 
-    def __init__(self, engine: Engine, pid: int, read_fd: int, problems_before: int):
-        self.engine = engine
-        self.pid = pid
-        self.read_fd = read_fd
-        self.problems_before = problems_before
-
-    def result(self) -> TextScanner:
-        engine = self.engine
+    def result(self) -> tuple[Scanned, dict[str, str], list[dict[str, str]], dict[str, float]] | None:
+        """``(files scanned, failed rules, problems, profile)`` from the child; None when
+        there is no child or it failed (the caller scans the files itself)."""
+        if self.pid is None or self.read_fd is None:
+            return None
         try:
             data = _read_all(self.read_fd)
         finally:
             os.close(self.read_fd)
             _, status = os.waitpid(self.pid, 0)
-        decoded = None
-        if os.waitstatus_to_exitcode(status) == 0:
-            try:
-                decoded = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                decoded = None
-        if decoded is None:  # the child failed: scan here
-            return engine.scan_text_files()
-        scanner = TextScanner(engine.bundle, [r for r in engine.rules if r.scope == "text"])
-        scanner_from_wire(scanner, decoded["scanner"], list(engine.bundle.text_files()))
-        mine = {(p.path, p.error) for p in engine.bundle.problems[self.problems_before:]}
-        for p in decoded["problems"]:
-            if (p["path"], p["error"]) not in mine:  # e.g. invalid UTF-8 seen by both
-                engine.bundle.add_problem(p["path"], p["error"])
-        for rule_id, secs in decoded["profile"].items():
-            engine._time(rule_id, secs)
-        return scanner
-
-
-def scan_in_child(engine: Engine) -> PendingScan | None:
-    """Fork a child that scans the text files; None when forking failed (scan here later)."""
-    problems_before = len(engine.bundle.problems)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    gc.freeze()  # what exists now stays out of the collector's (copy-on-write-breaking) sight
-    try:
-        read_fd, write_fd = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return None
-    if pid == 0:  # the child: never returns into the caller
-        code = 1
+            self.pid = self.read_fd = None
+        if os.waitstatus_to_exitcode(status) != 0:
+            return None
         try:
-            os.close(read_fd)
-            engine.progress = None
-            engine.profile = {}
-            _write_all(write_fd, child_scan(engine, problems_before))
-            code = 0
-        except BaseException:  # noqa: BLE001 - the parent notices the missing data and scans itself
-            pass
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    return PendingScan(engine, pid, read_fd, problems_before)
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None
+        scanned: Scanned = {}
+        for path, hits in doc["files"].items():
+            scanned[path] = None if hits is None else [
+                (rule_id, count, deque((Match(line, text, groups) for line, text, groups in matches),
+                                       maxlen=MAX_MATCHES_KEPT))
+                for rule_id, count, matches in hits]
+        return scanned, doc["failed"], doc["problems"], doc["profile"]
+
+    def abandon(self) -> None:
+        """Stop waiting for the child (the analysis ended early)."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, 9)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            if self.read_fd is not None:
+                os.close(self.read_fd)
+            self.pid = self.read_fd = None

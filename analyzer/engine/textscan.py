@@ -189,52 +189,75 @@ class TextScanner:
         self.groups: dict[str, dict[tuple[str, ...], Group]] = {r.id: {} for r in self.rules}
         self.files_seen: dict[str, int] = {r.id: 0 for r in self.rules}
         self.failed: dict[str, str] = {}  # rule id -> error
+        self.by_id = {r.id: r for r in self.rules}
         self.literals = {r.id: minimal_literals(r.pattern_literals) for r in self.rules}
         self.byte_literals: dict[str, list[bytes] | None] = {
             rid: [lit.encode() for lit in lits] if lits and all(_plain_ascii(lit) for lit in lits) else None
             for rid, lits in self.literals.items()
         }
 
-    def scan(self, timer: Any, on_file: Any = None) -> None:
-        """``timer(rule_id, seconds)`` accumulates profile time; ``on_file(i)`` reports progress."""
+    def applicable(self, tf: TextFile) -> list[Rule]:
+        return [r for r in self.rules if r.id not in self.failed and r.files_re.match(tf.vpath)]  # type: ignore[union-attr]
+
+    def scan_file(self, tf: TextFile, applicable: list[Rule], timer: Any) -> list[tuple[str, int, deque[Match]]] | None:
+        """The matches of ``applicable`` rules in one file: ``(rule id, count, last matches)``
+        for each rule with matches; None when the file cannot be read (a problem is recorded)."""
         from time import perf_counter
 
+        t0 = perf_counter()
+        try:
+            data = tf.raw()
+        except Exception as e:  # noqa: BLE001 - a broken member is a bundle problem, not fatal
+            self.bundle.add_problem(tf.path, f"cannot read: {e}")
+            return None
+        t1 = perf_counter()
+        timer("(reading text files)", t1 - t0)
+        needed = []
+        for rule in applicable:
+            blits = self.byte_literals[rule.id]
+            if blits is None or any(lit in data for lit in blits):
+                needed.append(rule)
+        hits: list[tuple[str, int, deque[Match]]] = []
+        if not needed:
+            timer("(searching text files)", perf_counter() - t1)
+            return hits
+        text = decode_text(data)
+        del data
+        for rule in needed:
+            t1 = perf_counter()
+            try:
+                count, kept = scan_text(rule.pattern, text, literals=self.literals[rule.id])  # type: ignore[arg-type]
+            except Exception as e:  # noqa: BLE001
+                self.failed[rule.id] = f"{type(e).__name__}: {e} (scanning {tf.path})"
+                continue
+            if count:
+                hits.append((rule.id, count, kept))
+            timer(rule.id, perf_counter() - t1)
+        return hits
+
+    def scan(self, timer: Any, on_file: Any = None,
+             scanned: dict[str, list[tuple[str, int, deque[Match]]] | None] | None = None) -> None:
+        """``timer(rule_id, seconds)`` accumulates profile time; ``on_file(i)`` reports progress.
+        ``scanned``: the results of files scanned elsewhere, by bundle path (None: unreadable);
+        the other files are scanned here."""
         if not self.rules:
             return
         for i, tf in enumerate(self.bundle.text_files()):
             if on_file is not None:
                 on_file(i)
-            applicable = [r for r in self.rules if r.id not in self.failed and r.files_re.match(tf.vpath)]
+            applicable = self.applicable(tf)
             if not applicable:
                 continue
-            t0 = perf_counter()
-            try:
-                data = tf.raw()
-            except Exception as e:  # noqa: BLE001 - a broken member is a bundle problem, not fatal
-                self.bundle.add_problem(tf.path, f"cannot read: {e}")
+            if scanned is not None and tf.path in scanned:
+                hits = scanned[tf.path]
+            else:
+                hits = self.scan_file(tf, applicable, timer)
+            if hits is None:
                 continue
-            t1 = perf_counter()
-            timer("(reading text files)", t1 - t0)
-            needed = []
             for rule in applicable:
                 self.files_seen[rule.id] += 1
-                blits = self.byte_literals[rule.id]
-                if blits is None or any(lit in data for lit in blits):
-                    needed.append(rule)
-            if not needed:
-                timer("(searching text files)", perf_counter() - t1)
-                continue
-            text = decode_text(data)
-            del data
-            for rule in needed:
-                t1 = perf_counter()
-                try:
-                    count, kept = scan_text(rule.pattern, text, literals=self.literals[rule.id])  # type: ignore[arg-type]
-                except Exception as e:  # noqa: BLE001
-                    self.failed[rule.id] = f"{type(e).__name__}: {e} (scanning {tf.path})"
-                    continue
-                if count:
-                    key = group_key(rule, tf, self.bundle)
-                    grp = self.groups[rule.id].setdefault(key, Group(key))
-                    grp.files.append(FileHits(tf, count, kept))
-                timer(rule.id, perf_counter() - t1)
+            for rule_id, count, kept in hits:
+                rule = self.by_id[rule_id]
+                key = group_key(rule, tf, self.bundle)
+                grp = self.groups[rule_id].setdefault(key, Group(key))
+                grp.files.append(FileHits(tf, count, kept))

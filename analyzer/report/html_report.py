@@ -39,6 +39,7 @@ MAX_EVIDENCE_ITEMS = 50  # evidence items shown per finding
 MAX_EVENTS = 2000  # warning events shown in the timeline (the most recent)
 MAX_PROBLEMS = 500  # bundle problems listed
 OPEN_EVIDENCE = 15  # evidence of the first N (critical/warning) findings starts expanded
+FULL_PER_RULE = 200  # findings of one rule shown with evidence; the rest condensed (JSON has all)
 
 
 def _finalize(value: Any) -> Any:
@@ -105,6 +106,7 @@ class FindingView:
     more_evidence: int
     references: list[tuple[str, str | None]]  # (text, url when it may be a link)
     open: bool
+    condensed: bool = False  # past FULL_PER_RULE of its rule: objects and message only
 
 
 def _clip(s: str, limit: int) -> str:
@@ -169,8 +171,15 @@ def _sort_key(f: Finding) -> tuple[Any, ...]:
 
 def _finding_views(findings: list[Finding], start: int, open_budget: int) -> list[FindingView]:
     views = []
+    per_rule: Counter[str] = Counter()
     for i, f in enumerate(findings):
         namespaces = sorted({display_text(o.namespace) for o in f.objects}) if f.objects else [""]
+        per_rule[f.rule_id] += 1
+        if per_rule[f.rule_id] > FULL_PER_RULE:  # a report of a large cluster stays small enough for a browser
+            views.append(FindingView(index=start + i, finding=f, objects=[str(o) for o in f.objects],
+                                     namespaces=namespaces, ns_json=json.dumps(namespaces, ensure_ascii=False),
+                                     evidence=[], more_evidence=0, references=[], open=False, condensed=True))
+            continue
         evidence = [_evidence_view(e) for e in f.evidence[:MAX_EVIDENCE_ITEMS]]
         refs = [(str(r), safe_url(r)) for r in f.references]
         is_open = bool(evidence) and i < open_budget and f.severity in ("critical", "warning")
@@ -300,6 +309,7 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
         histogram_peak=peak,
         findings_per_ns=findings_per_ns,
         max_evidence_lines=MAX_EVIDENCE_LINES,
+        full_per_rule=FULL_PER_RULE,
         csp=csp,
         script=Markup(script),
         style=Markup(_style()),

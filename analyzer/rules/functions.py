@@ -284,7 +284,16 @@ class RuleFunctions(jfunctions.Functions):
     # -------------------------------------------------------------- values
     @signature(ANY)
     def _func_quantity(self, q: Any) -> Any:
-        return parse_quantity(q)
+        if type(q) is not str:
+            return parse_quantity(q)
+        cache = self.__dict__.setdefault("_quantities", {})  # the same few strings, object after object
+        try:
+            return cache[q]
+        except KeyError:
+            value = parse_quantity(q)
+            if len(cache) < 65536:
+                cache[q] = value
+            return value
 
     @signature(ANY)
     def _func_age(self, ts: Any) -> Any:

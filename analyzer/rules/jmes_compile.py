@@ -175,8 +175,8 @@ def _function(name: str, args: list[Fn], table: dict[str, Any]) -> Fn:
 
 # ---------------------------------------------------------------------------- membership filters
 # ``objects('Pod', $ns)[?contains(<fields of @>, $name)]`` run for many names over the same
-# list is a nested loop (each failing pod scanning the pods of its namespace).  When the
-# same list is filtered a second time, the filter builds an index once: the subject of every
+# list is a nested loop (each failing pod scanning the pods of its namespace).  The filter
+# builds an index of a list the first time (what one plain pass costs): the subject of every
 # element, and the elements by each value of a list subject; each later query is a lookup.
 INDEX_MIN_ELEMENTS = 64
 _PURE_OF_CURRENT = frozenset({
@@ -226,7 +226,7 @@ class _FilterIndex:
 def _membership_filter(ch: list[dict[str, Any]], left: Fn, right: Fn, cond: Fn,
                        table: dict[str, Any]) -> Fn | None:
     """``left[?contains(SUBJECT, SEARCH)]`` (SUBJECT from the element alone, SEARCH from
-    outside it) with an index built on the second use of the same list; else None."""
+    outside it) through an index of the list; else None."""
     node = ch[2]
     args = node.get("children") or []
     if node.get("type") != "function_expression" or node.get("value") != "contains" or len(args) != 2:
@@ -259,16 +259,12 @@ def _membership_filter(ch: list[dict[str, Any]], left: Fn, right: Fn, cond: Fn,
         if cache is None:
             cache = rt.__dict__["_filter_indexes"] = {}
         key = (id(membership_filter), id(base))
-        entry = cache.get(key)  # (the list, its index or None when seen once)
+        entry = cache.get(key)  # (the list, its index); holding the list keeps its id unique
         if entry is None or entry[0] is not base:
             if len(cache) > 4096:
                 cache.clear()
-            cache[key] = (base, None)  # holding the list keeps its id from being reused
-            return plain(base, rt)
+            entry = cache[key] = (base, _FilterIndex(base, subject, rt))  # costs what one plain pass costs
         idx = entry[1]
-        if idx is None:
-            idx = _FilterIndex(base, subject, rt)
-            cache[key] = (base, idx)
         search = search_of(v, rt)
         try:
             positions = set(idx.by_value.get(search, ()))
