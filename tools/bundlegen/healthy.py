@@ -53,10 +53,6 @@ SERVICE_CIDR = "10.96.0.0/12"
 BOOT_AGO = 86400 * 5  # nodes booted five days before collection
 
 
-def pod_ip(node_name: str, n: int) -> str:
-    return POD_CIDR[node_name].rsplit(".", 2)[0] + f".{POD_CIDR[node_name].split('.')[2]}.{n}"
-
-
 class _IPs:
     def __init__(self) -> None:
         self.next = {n: 10 for n in NODES}
