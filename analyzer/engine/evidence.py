@@ -4,13 +4,13 @@ line numbers, events, related objects."""
 from __future__ import annotations
 
 import fnmatch
-import re
 from typing import Any
 
 from analyzer.bundle.model import TextFile, ref_of
 from analyzer.engine.context import Evaluator, is_k8s_object
 from analyzer.engine.findings import Evidence
 from analyzer.rules.model import EvidenceSpec, Rule
+from analyzer.rules.regex import Regex
 
 MAX_LINE_CHARS = 500
 MAX_FIELD_CHARS = 4000
@@ -34,13 +34,12 @@ def _clip_value(v: Any, depth: int = 0) -> Any:
     return v
 
 
-def select_lines(lines: list[str], grep: re.Pattern[str] | None, tail: int) -> list[tuple[int, str]]:
+def select_lines(lines: list[str], grep: Regex | None, tail: int) -> list[tuple[int, str]]:
     """The last ``tail`` lines (of those matching ``grep`` when given), numbered from 1."""
     if grep is None:
         start = max(0, len(lines) - tail)
         return [(i + 1, clip(lines[i])) for i in range(start, len(lines))]
-    hits = [(i + 1, clip(ln)) for i, ln in enumerate(lines) if grep.search(ln)]
-    return hits[-tail:]
+    return [(i + 1, clip(lines[i])) for i in grep.grep(lines)[-tail:]]
 
 
 def _pick_pod(ctx: dict[str, Any]) -> dict[str, Any] | None:
@@ -162,7 +161,7 @@ class EvidenceCollector:
         picked = []
         for e in events:
             reason = e.get("reason") if isinstance(e.get("reason"), str) else ""
-            if spec.reason is not None and not spec.reason.search(reason):
+            if spec.reason is not None and not spec.reason.test(reason):
                 continue
             if spec.event_type is not None and e.get("type") != spec.event_type:
                 continue

@@ -1,22 +1,29 @@
 """Text scope: every text file of the bundle is read once, scanned by all the text rules
 whose globs select it, then released.
 
-Each rule's pattern runs over the whole loaded text in C (``re.search`` from the last
+Each rule's pattern runs over the file's UTF-8 bytes in C (RE2 through
+:class:`analyzer.rules.regex.Regex`, linear in the size of the file, from the last
 position); a hit is confirmed against its own line so that patterns keep line-by-line
-semantics (a match never spans lines), and line numbers are counted incrementally.
+semantics (a match never spans lines), and line numbers are counted incrementally.  Only the
+matching lines are decoded.  A rule that spends more than its time budget on one file
+(:data:`TEXT_RULE_BUDGET_S`) stops with a rule error naming the file.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any
 
 from analyzer.bundle.model import Bundle, TextFile, decode_text
 from analyzer.rules.model import Rule
+from analyzer.rules.regex import Regex
 
 MAX_MATCHES_KEPT = 100
+# Seconds a text rule may spend on one file before it stops with a rule error (matching is
+# linear in the file's size; this bounds what a huge file of matching lines costs).
+TEXT_RULE_BUDGET_S = 60.0
 
 
 @dataclass
@@ -46,84 +53,69 @@ class Group:
         return sum(f.count for f in self.files)
 
 
-def _candidate_lines(text: str, literals: list[str]) -> list[int]:
-    """Start offsets of the lines holding at least one of ``literals`` (``str.find`` runs in C
-    far faster than a regex), in order."""
+def _candidate_lines(data: bytes, literals: list[bytes]) -> list[int]:
+    """Start offsets of the lines holding at least one of ``literals`` (``bytes.find`` runs
+    in C far faster than a regex), in order."""
     starts: set[int] = set()
-    find, rfind = text.find, text.rfind
+    find, rfind = data.find, data.rfind
     for lit in literals:
         i = find(lit)
         while i != -1:
-            starts.add(rfind("\n", 0, i) + 1)
-            le = find("\n", i)
+            starts.add(rfind(b"\n", 0, i) + 1)
+            le = find(b"\n", i)
             if le == -1:
                 break
             i = find(lit, le + 1)
     return sorted(starts)
 
 
-def scan_text(pattern: re.Pattern[str], text: str, keep: int = MAX_MATCHES_KEPT,
-              literals: list[str] | None = None) -> tuple[int, deque[Match]]:
+class ScanBudgetExceeded(TimeoutError):
+    """A text rule used up its time budget on one file."""
+
+
+def text_bytes(data: bytes) -> bytes:
+    """A text file's bytes as the engine matches them: the UTF-8 of its text
+    (:func:`analyzer.bundle.model.decode_text`: invalid UTF-8 and NUL bytes become U+FFFD),
+    CRLF line ends as LF.  Valid UTF-8 without NUL (nearly every file) is used as it is."""
+    if not data.isascii() or b"\x00" in data:
+        try:
+            data.decode("utf-8")
+            valid = b"\x00" not in data
+        except UnicodeDecodeError:
+            valid = False
+        if not valid:
+            data = decode_text(data).encode("utf-8")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if data.endswith(b"\r"):
+            data = data[:-1]
+    return data
+
+
+def scan_text(pattern: Regex, text: str | bytes, keep: int = MAX_MATCHES_KEPT,
+              literals: list[str] | None = None, deadline: float | None = None) -> tuple[int, deque[Match]]:
     """Count the lines of ``text`` matching ``pattern``; keep the last ``keep`` matches.
 
-    With ``literals`` (one of which every match contains), only the lines holding one are
-    tried.  CRLF line ends count as LF (a line never ends with ``\r``)."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if text.endswith("\r"):
-            text = text[:-1]
-    if literals:
-        return _scan_lines(pattern, text, _candidate_lines(text, literals), keep)
-    kept: deque[Match] = deque(maxlen=keep)
-    count = 0
-    pos = 0
-    line_no = 1
-    counted_to = 0
-    n = len(text)
-    named = bool(pattern.groupindex)
-    search = pattern.search
-    while pos <= n:
-        m = search(text, pos)
-        if m is None:
-            break
-        start = m.start()
-        if start == n and n and text[n - 1] == "\n":
-            break  # the empty "line" after the final newline
-        ls = text.rfind("\n", 0, start) + 1
-        le = text.find("\n", start)
-        if le == -1:
-            le = n
-        lm = m if m.end() <= le else search(text, ls, le)
-        if lm is not None:
-            line_no += text.count("\n", counted_to, ls)
-            counted_to = ls
-            count += 1
-            line = text[ls:le]
-            groups = lm.groupdict() if named else list(lm.groups())
-            kept.append(Match(line_no, line, groups))
-        pos = le + 1
-    return count, kept
-
-
-def _scan_lines(pattern: re.Pattern[str], text: str, starts: list[int], keep: int) -> tuple[int, deque[Match]]:
+    ``text`` is a string or a file's bytes.  With ``literals`` (one of which every match
+    contains), only the lines holding one are tried.  CRLF line ends count as LF (a line
+    never ends with ``\r``).  Past ``deadline`` (``time.perf_counter()``), raises
+    :class:`ScanBudgetExceeded`."""
+    data = text_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+    starts = _candidate_lines(data, [lit.encode("utf-8") for lit in literals]) if literals else None
     kept: deque[Match] = deque(maxlen=keep)
     count = 0
     line_no = 1
     counted_to = 0
-    n = len(text)
-    named = bool(pattern.groupindex)
-    for ls in starts:
-        le = text.find("\n", ls)
-        if le == -1:
-            le = n
-        m = pattern.search(text, ls, le)
-        if m is None:
-            continue
-        line_no += text.count("\n", counted_to, ls)
+    names = pattern.groupindex
+    for ls, le, spans in pattern.line_matches(data, starts):
+        if deadline is not None and perf_counter() > deadline:
+            raise ScanBudgetExceeded(f"time budget used up after {count} matching line(s)")
+        line_no += data.count(b"\n", counted_to, ls)
         counted_to = ls
         count += 1
-        line = text[ls:le]
-        kept.append(Match(line_no, line, m.groupdict() if named else list(m.groups())))
+        values = [None if a < 0 else data[a:b].decode("utf-8", "surrogatepass") for a, b in spans[1:]]
+        groups: Any = {name: values[i - 1] for name, i in names.items()} if names else values
+        kept.append(Match(line_no, data[ls:le].decode("utf-8", "surrogatepass"), groups))
     return count, kept
 
 
@@ -183,8 +175,9 @@ class TextScanner:
     (most log files of a large bundle), since an ASCII literal is in the decoded text
     exactly when its bytes are in the UTF-8 bytes."""
 
-    def __init__(self, bundle: Bundle, rules: list[Rule]):
+    def __init__(self, bundle: Bundle, rules: list[Rule], budget: float | None = None):
         self.bundle = bundle
+        self.budget = TEXT_RULE_BUDGET_S if budget is None else budget  # seconds per rule and file
         self.rules = [r for r in rules if r.scope == "text" and r.pattern is not None and r.files_re is not None]
         self.groups: dict[str, dict[tuple[str, ...], Group]] = {r.id: {} for r in self.rules}
         self.files_seen: dict[str, int] = {r.id: 0 for r in self.rules}
@@ -202,7 +195,6 @@ class TextScanner:
     def scan_file(self, tf: TextFile, applicable: list[Rule], timer: Any) -> list[tuple[str, int, deque[Match]]] | None:
         """The matches of ``applicable`` rules in one file: ``(rule id, count, last matches)``
         for each rule with matches; None when the file cannot be read (a problem is recorded)."""
-        from time import perf_counter
 
         t0 = perf_counter()
         try:
@@ -221,12 +213,16 @@ class TextScanner:
         if not needed:
             timer("(searching text files)", perf_counter() - t1)
             return hits
-        text = decode_text(data)
-        del data
+        data = text_bytes(data)
         for rule in needed:
             t1 = perf_counter()
             try:
-                count, kept = scan_text(rule.pattern, text, literals=self.literals[rule.id])  # type: ignore[arg-type]
+                count, kept = scan_text(rule.pattern, data, literals=self.literals[rule.id],  # type: ignore[arg-type]
+                                        deadline=t1 + self.budget)
+            except ScanBudgetExceeded as e:
+                self.failed[rule.id] = (f"stopped scanning {tf.path}: {e} (a text rule may spend "
+                                        f"{self.budget:g} s per file)")
+                continue
             except Exception as e:  # noqa: BLE001
                 self.failed[rule.id] = f"{type(e).__name__}: {e} (scanning {tf.path})"
                 continue

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-import re
 from collections import OrderedDict
 from typing import Any
 
@@ -26,7 +25,7 @@ from jmespath.functions import signature
 
 from analyzer.bundle.model import Bundle, ref_of
 from analyzer.bundle.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
-from analyzer.rules.regex import cached_safe_compile
+from analyzer.rules.regex import Regex, cached_compile_regex
 
 ANY = {"types": []}
 LINES_CACHE_CHARS = 256 * 1024 * 1024
@@ -64,10 +63,10 @@ def _node_name(x: Any) -> str | None:
     return None
 
 
-def _regex(pattern: Any) -> re.Pattern[str] | None:
+def _regex(pattern: Any) -> Regex | None:
     if not isinstance(pattern, str):
         return None
-    return cached_safe_compile(pattern)
+    return cached_compile_regex(pattern)
 
 
 def _network(s: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
@@ -264,12 +263,12 @@ class RuleFunctions(jfunctions.Functions):
         rx = _regex(pattern)
         if rx is None or not isinstance(lines, list):
             return []
-        return [ln for ln in lines if isinstance(ln, str) and rx.search(ln)]
+        return [lines[i] for i in rx.grep(lines)]
 
     @signature(ANY, ANY)
     def _func_re_search(self, pattern: Any, s: Any) -> bool:
         rx = _regex(pattern)
-        return bool(rx is not None and isinstance(s, str) and rx.search(s))
+        return bool(rx is not None and isinstance(s, str) and rx.test(s))
 
     @signature(ANY, ANY)
     def _func_re_find(self, pattern: Any, s: Any) -> Any:
@@ -279,7 +278,7 @@ class RuleFunctions(jfunctions.Functions):
         m = rx.search(s)
         if not m:
             return None
-        return m.group(1) if m.re.groups else m.group(0)
+        return m.group(1) if rx.groups else m.group(0)
 
     # -------------------------------------------------------------- values
     @signature(ANY)

@@ -32,7 +32,7 @@ from analyzer.rules.model import (
     LintIssue,
     Rule,
 )
-from analyzer.rules.regex import check_regex, required_literals
+from analyzer.rules.regex import Regex, check_regex, required_literals
 from analyzer.rules.templates import Template, TemplateError, compile_template
 from analyzer.rules.yamlpos import Pos, YamlError, load_with_positions
 
@@ -122,12 +122,12 @@ class _RuleCompiler:
             self.err(line, f"{what}: {ex}")
             return None
 
-    def regex(self, value: Any, line: int, what: str, flags: int = 0) -> re.Pattern[str] | None:
+    def regex(self, value: Any, line: int, what: str, flags: int = 0) -> Regex | None:
         problem = check_regex(value, flags)
         if problem:
             self.err(line, f"{what}: {problem}")
             return None
-        return re.compile(value, flags)
+        return Regex(value, flags)
 
     def str_list(self, key: str) -> list[str]:
         v = self.raw.get(key)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.rules.expr import Expr
+from analyzer.rules.regex import Regex
 from analyzer.rules.templates import Template
 
 SEVERITIES = ("critical", "warning", "info")
@@ -49,10 +50,10 @@ class EvidenceSpec:
     container: Template | None = None
     previous: bool = False
     tail: int = DEFAULT_TAIL
-    grep: re.Pattern[str] | None = None
+    grep: Regex | None = None
     path: str = ""  # node_file glob relative to nodes/<node>/
     node: Template | None = None
-    reason: re.Pattern[str] | None = None
+    reason: Regex | None = None
     event_type: str | None = None
 
 
@@ -84,7 +85,7 @@ class Rule:
     # text scope
     files: list[str] = field(default_factory=list)
     files_re: re.Pattern[str] | None = None
-    pattern: re.Pattern[str] | None = None
+    pattern: Regex | None = None
     pattern_literals: list[str] | None = None  # one of these is in every matching line (prefilter)
     min_count: int = 1
     group_by: str = "file"

@@ -1,251 +1,283 @@
-"""Safe regular expressions for rules: compile once, refuse catastrophic backtracking.
+"""Rule regular expressions: one engine, linear in the length of the text.
 
-Rule regexes run over attacker-controlled log lines, so a pattern whose matching time can
-grow exponentially with the line length is a lint error.  The check parses the pattern
-with Python's own regex parser (``re._parser``) -- so it sees the pattern exactly as the
-engine will run it, after its own simplifications -- and flags, inside any unbounded
-repeat ``R``:
+Rule regexes run over attacker-controlled text (any application writes the log lines a
+bundle holds), so they run on RE2 (``google-re2``), whose matching time is linear in the
+length of the text whatever the pattern: no pattern can backtrack catastrophically, and
+a 400 KB crafted line costs a millisecond.  Every rule regex is compiled here and only
+here (:func:`compile_regex`); the rest of the engine calls the methods of :class:`Regex`.
 
-* a nested unbounded repeat ``X`` whose characters can also start what follows ``X``
-  inside ``R``'s body or the next iteration of ``R`` (``(a+)+``, ``(a*)*``, ``(\\w+\\s?)*``,
-  ``(.*,)*``): the same text can then be split between iterations in exponentially many
-  ways;
-* an alternation whose alternatives can start with the same character (``(a|a)*``,
-  ``(a|aa)*``, ``(ab|a.)*``).
+The dialect is the part of Python's ``re`` syntax that RE2 runs with the same meaning: a
+pattern must parse both in Python's ``re`` (without warnings) and in RE2, so named groups
+``(?P<name>...)``, inline flags, classes and repeats mean what Python users expect.  Not
+supported (a lint error naming the construct): look-arounds, backreferences, conditionals,
+possessive repeats, atomic groups, ``(?x)``, ``\\Z`` (write ``$``), and ``{,n}`` (RE2 reads
+it literally: write ``{0,n}``).  Differences that remain (docs/rules.md): ``\\d``, ``\\w``,
+``\\s`` and ``\\b`` are ASCII-only, and ``$`` without ``(?m)`` matches only at the very end
+of the string (Python also matches before a final newline; the lines rules look at never
+end with one).
 
-``([^,]+,)*`` or ``(\\d+\\.)+`` are accepted: what follows the inner repeat cannot be
-consumed by it.  The check is conservative but cheap; possessive repeats and atomic groups
-are never flagged.
+:func:`required_literals` parses the pattern with Python's parser (``re._parser``, a private
+module pinned by a test) to find literal strings every match contains, for the prefilters;
+that is sound because the pattern means the same in both dialects.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Any
+
+import re2  # type: ignore[import-untyped]
 
 try:  # Python 3.11+
-    import re._constants as _c
-    import re._parser as _parser
+    import re._constants as _c  # type: ignore[import-not-found]
+    import re._parser as _parser  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - older Pythons
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _parser  # type: ignore[no-redef]
 
-_OTHER = 256  # stands for every character above U+00FF
-_ALL = frozenset(range(257))
-_EMPTY: frozenset[int] = frozenset()
-_UNBOUNDED_OVER = 10  # a repeat with max above this counts as unbounded
-
-_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
-_POSSESSIVE = getattr(_c, "POSSESSIVE_REPEAT", None)
-_ATOMIC = getattr(_c, "ATOMIC_GROUP", None)
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # errors are returned, never printed to stderr
+_FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
+_SUPPORTED_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL
 
 
 class RegexError(ValueError):
-    """A regex that does not compile or could backtrack catastrophically."""
+    """A regex that does not compile, or that uses what the linear-time engine cannot run."""
 
 
-def _category_set(cat: object) -> frozenset[int]:
-    name = str(cat)
-    negate = "NOT_" in name
-    if "DIGIT" in name:
-        base = {i for i in range(256) if chr(i).isdigit()} | {_OTHER}
-    elif "WORD" in name:
-        base = {i for i in range(256) if chr(i).isalnum() or chr(i) == "_"} | {_OTHER}
-    elif "SPACE" in name:
-        base = {i for i in range(256) if chr(i).isspace()} | {_OTHER}
-    elif "LINEBREAK" in name:
-        base = {10}
-    else:  # unknown category: assume anything
-        return _ALL
-    return _ALL - frozenset(base) if negate else frozenset(base)
+def _unsupported_hint(message: str) -> str:
+    if "(?=" in message or "(?!" in message or "(?<" in message:
+        return "look-arounds are not supported: match the line, then filter it (contains(), a second grep)"
+    if "invalid escape sequence: \\Z" in message:
+        return "\\Z is not supported: write $"
+    if re.search(r"invalid escape sequence: \\[1-9]", message) or message.endswith("(?P"):
+        return "backreferences are not supported"
+    if "(?>" in message or "bad repetition operator" in message:
+        return "possessive repeats and atomic groups are not supported"
+    return "not supported by the linear-time engine (RE2)"
 
 
-def _case(codes: set[int], ignorecase: bool) -> set[int]:
-    if not ignorecase:
-        return codes
-    out = set(codes)
-    for c in codes:
-        if c < 256:
-            for v in (ord(chr(c).lower()[0]), ord(chr(c).upper()[0])):
-                out.add(v if v < 256 else _OTHER)
-    return out
+def _empty_lower_bound(pattern: str) -> int:
+    """Index of a ``{,n}`` repeat outside a character class (-1: none)."""
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if pattern.startswith("[^]", i) or pattern.startswith("[]", i):
+                i += 2 if pattern[i + 1] == "]" else 3
+                continue
+        elif ch == "{" and re.match(r"\{,\d+\}", pattern[i:]):
+            return i
+        i += 1
+    return -1
 
 
-def _in_set(items: list, ignorecase: bool) -> frozenset[int]:
-    negate = False
-    codes: set[int] = set()
-    for op, av in items:
-        if op is _c.NEGATE:
-            negate = True
-        elif op is _c.LITERAL:
-            codes.add(av if av < 256 else _OTHER)
-        elif op is _c.RANGE:
-            lo, hi = av
-            codes.update(range(min(lo, 256), min(hi, 255) + 1))
-            if hi > 255:
-                codes.add(_OTHER)
-        elif op is _c.CATEGORY:
-            codes |= _category_set(av)
-        else:  # CHARSET/BIGCHARSET (only after compilation) or anything unexpected
-            return _ALL
-    codes = _case(codes, ignorecase)
-    return _ALL - frozenset(codes) | {_OTHER} if negate else frozenset(codes)
-
-
-class _Analyzer:
-    def __init__(self, flags: int):
-        self.ignorecase = bool(flags & re.IGNORECASE)
-        self.dotall = bool(flags & re.DOTALL)
-        self.problems: list[str] = []
-
-    # -- first sets ---------------------------------------------------------
-    def first_item(self, item: tuple) -> tuple[frozenset[int], bool]:
-        op, av = item
-        if op is _c.LITERAL:
-            return frozenset(_case({av if av < 256 else _OTHER}, self.ignorecase)), False
-        if op is _c.NOT_LITERAL:
-            return _ALL - frozenset(_case({av}, self.ignorecase)) | {_OTHER}, False
-        if op is _c.ANY:
-            return (_ALL if self.dotall else _ALL - {10}), False
-        if op is _c.IN:
-            return _in_set(av, self.ignorecase), False
-        if op in _REPEATS or op is _POSSESSIVE:
-            mn, _mx, body = av
-            f, n = self.first_seq(body)
-            return f, n or mn == 0
-        if op is _c.SUBPATTERN:
-            return self.first_seq(av[-1])
-        if op is _ATOMIC:
-            return self.first_seq(av)
-        if op is _c.BRANCH:
-            s: set[int] = set()
-            nullable = False
-            for alt in av[1]:
-                f, n = self.first_seq(alt)
-                s |= f
-                nullable = nullable or n
-            return frozenset(s), nullable
-        if op is _c.GROUPREF_EXISTS:
-            _g, yes, no = av
-            f1, n1 = self.first_seq(yes)
-            f2, n2 = self.first_seq(no) if no is not None else (_EMPTY, True)
-            return f1 | f2, n1 or n2
-        if op is _c.GROUPREF:
-            return _ALL, True
-        # AT (anchors), ASSERT, ASSERT_NOT and anything else: zero-width
-        return _EMPTY, True
-
-    def first_seq(self, seq: list) -> tuple[frozenset[int], bool]:
-        s: set[int] = set()
-        for item in seq:
-            f, n = self.first_item(item)
-            s |= f
-            if not n:
-                return frozenset(s), False
-        return frozenset(s), True
-
-    # -- the check ----------------------------------------------------------
-    def check_seq(self, seq: list, follow_after: frozenset[int], in_repeat: bool) -> None:
-        items = list(seq)
-        for i, item in enumerate(items):
-            rest_first, rest_nullable = self.first_seq(items[i + 1:])
-            follow = rest_first | (follow_after if rest_nullable else _EMPTY)
-            op, av = item
-            if op in _REPEATS:
-                _mn, mx, body = av
-                unbounded = mx == _c.MAXREPEAT or mx > _UNBOUNDED_OVER
-                body_first, _ = self.first_seq(body)
-                if unbounded and in_repeat and body_first & follow:
-                    self.problems.append(
-                        "nested quantifier: a repeated group contains a repeat that can match the "
-                        "same text as what follows it (like (a+)+), which backtracks catastrophically"
-                    )
-                if unbounded:
-                    # Inside the body, what follows the end of the body is the next iteration.
-                    self.check_seq(body, body_first, True)
-                else:
-                    self.check_seq(body, follow, in_repeat)
-            elif op is _c.SUBPATTERN:
-                self.check_seq(av[-1], follow, in_repeat)
-            elif op is _c.BRANCH:
-                alts = av[1]
-                if in_repeat:
-                    firsts = []
-                    for alt in alts:
-                        f, n = self.first_seq(alt)
-                        firsts.append(f | follow if n else f)
-                    for a in range(len(firsts)):
-                        for b in range(a + 1, len(firsts)):
-                            if firsts[a] & firsts[b] or (not firsts[a] and not firsts[b]):
-                                self.problems.append(
-                                    "overlapping alternatives inside a repeat (like (a|a)* or (a|aa)*), "
-                                    "which backtracks catastrophically"
-                                )
-                                break
-                        else:
-                            continue
-                        break
-                for alt in alts:
-                    self.check_seq(alt, follow, in_repeat)
-            elif op is _c.GROUPREF_EXISTS:
-                _g, yes, no = av
-                self.check_seq(yes, follow, in_repeat)
-                if no is not None:
-                    self.check_seq(no, follow, in_repeat)
-            elif op in (_c.ASSERT, _c.ASSERT_NOT):
-                self.check_seq(av[1], _EMPTY, False)
-            # possessive repeats and atomic groups never backtrack into themselves: skipped
-
-
-def catastrophic_reasons(pattern: str, flags: int = 0) -> list[str]:
-    """Reasons why ``pattern`` may backtrack catastrophically (empty when it looks safe).
-
-    Raises :class:`re.error` when the pattern does not parse."""
-    parsed = _parser.parse(pattern, flags)
-    an = _Analyzer(parsed.state.flags | flags)
-    an.check_seq(list(parsed), _EMPTY, False)
-    out: list[str] = []
-    for p in an.problems:
-        if p not in out:
-            out.append(p)
-    return out
+def _re2_source(pattern: str, flags: int) -> str:
+    letters = "".join(letter for flag, letter in _FLAG_LETTERS if flags & flag)
+    return f"(?{letters}){pattern}" if letters else pattern
 
 
 def check_regex(pattern: object, flags: int = 0) -> str | None:
-    """The problem with ``pattern`` as one line, or None when it is a usable, safe regex."""
+    """The problem with ``pattern`` as one line, or None when it is a usable rule regex."""
     if not isinstance(pattern, str):
         return f"regex must be a string, got {type(pattern).__name__}"
+    if flags & ~_SUPPORTED_FLAGS:
+        return f"regex {pattern!r}: unsupported flags {flags:#x}"
     try:
-        re.compile(pattern, flags)
-        reasons = catastrophic_reasons(pattern, flags)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible nested set" and the like: meanings differ
+            _parser.parse(pattern, flags)
     except re.error as e:
         return f"invalid regex {pattern!r}: {e}"
+    except (FutureWarning, DeprecationWarning) as w:
+        return f"invalid regex {pattern!r}: {w}"
     except RecursionError:
         return f"regex {pattern!r} is too deeply nested"
-    if reasons:
-        return f"catastrophic regex {pattern!r}: {reasons[0]}"
+    try:
+        re2.compile(_re2_source(pattern, flags), _OPTIONS)
+    except re2.error as e:
+        message = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
+        return f"regex {pattern!r} cannot run in linear time ({message}): {_unsupported_hint(message)}"
+    at = _empty_lower_bound(pattern)
+    if at >= 0:
+        return f"regex {pattern!r}: write {{0,n}} instead of {{,n}} at position {at} (RE2 reads {{,n}} literally)"
     return None
 
 
-def safe_compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """Compile ``pattern`` or raise :class:`RegexError` (invalid or catastrophic)."""
+class RegexMatch:
+    """One match of a :class:`Regex` on a string: its groups as text."""
+
+    __slots__ = ("_groups", "_names")
+
+    def __init__(self, groups: tuple[str | None, ...], names: dict[str, int]):
+        self._groups = groups
+        self._names = names
+
+    def group(self, index: int | str = 0) -> str | None:
+        return self._groups[self._names[index] if isinstance(index, str) else index]
+
+    def groups(self) -> tuple[str | None, ...]:
+        return self._groups[1:]
+
+    def groupdict(self) -> dict[str, str | None]:
+        return {name: self._groups[i] for name, i in self._names.items()}
+
+
+def _encode(s: str) -> bytes:
+    return s.encode("utf-8", "surrogatepass")
+
+
+def _decode(b: bytes) -> str:
+    return b.decode("utf-8", "surrogatepass")
+
+
+class Regex:
+    """A rule regex compiled by RE2.  ``pattern``, ``flags``, ``groups`` and ``groupindex`` mean
+    what they mean for ``re.Pattern``; matching is linear in the length of the text.
+
+    Text is matched as UTF-8 bytes: :meth:`search` and :meth:`test` take a string,
+    :meth:`line_matches` the bytes of a whole file (one encoding, not one per line)."""
+
+    __slots__ = ("pattern", "flags", "groups", "groupindex", "_rx", "_lines_rx")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern = pattern
+        self.flags = flags
+        self._rx = re2.compile(_re2_source(pattern, flags), _OPTIONS)
+        self.groups: int = self._rx.groups
+        self.groupindex: dict[str, int] = dict(self._rx.groupindex)
+        self._lines_rx: Any = None
+
+    def __reduce__(self) -> tuple[Any, tuple[str, int]]:  # picklable: recompiled from its source
+        return (Regex, (self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"Regex({self.pattern!r}, {self.flags})"
+
+    # ------------------------------------------------------------------ strings
+    def test(self, s: str) -> bool:
+        """Whether ``pattern`` matches somewhere in ``s``."""
+        return self._rx.search(_encode(s)) is not None
+
+    def search(self, s: str) -> RegexMatch | None:
+        """The first match in ``s``, with its groups."""
+        b = _encode(s)
+        m = self._rx.search(b)
+        if m is None:
+            return None
+        groups = tuple(None if g is None else _decode(g) for g in (m.group(i) for i in range(self.groups + 1)))
+        return RegexMatch(groups, self.groupindex)
+
+    def grep(self, lines: list[Any]) -> list[int]:
+        """Indexes of the strings of ``lines`` that ``pattern`` matches (non-strings never do).
+
+        Lines without newlines are searched as one buffer in one pass of the engine (a call
+        per line costs more than the search itself), with ``^`` and ``$`` at each line."""
+        if not lines:
+            return []
+        if "\\A" in self.pattern or not all(isinstance(ln, str) for ln in lines):
+            return [i for i, ln in enumerate(lines) if isinstance(ln, str) and self.test(ln)]
+        joined = "\n".join(lines)
+        if joined.count("\n") != len(lines) - 1:  # a line holds a newline: per line
+            return [i for i, ln in enumerate(lines) if self.test(ln)]
+        if self._lines_rx is None:
+            self._lines_rx = re2.compile(_re2_source(self.pattern, self.flags | re.MULTILINE), _OPTIONS)
+        data = _encode(joined)
+        out: list[int] = []
+        index, counted_to = 0, 0
+        for ls, _le, _spans in _line_matches(self._lines_rx, data, None, True, 0):
+            index += data.count(b"\n", counted_to, ls)
+            counted_to = ls
+            out.append(index)
+        return out
+
+    # ------------------------------------------------------------------ files
+    def line_matches(self, data: bytes, starts: Iterable[int] | None = None,
+                     ) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+        """``(line start, line end, group spans)`` of each line of ``data`` (UTF-8, lines ended
+        by ``\\n``; the empty line after a final newline is not a line) that ``pattern``
+        matches, in order; the spans are byte offsets in ``data`` ((-1, -1): group unset).
+
+        The pattern must be compiled with ``re.MULTILINE``.  With ``starts`` (line start
+        offsets, in order), only those lines are tried."""
+        return _line_matches(self._rx, data, starts, False, self.groups)
+
+
+def _spans(m: Any, groups: int) -> list[tuple[int, int]]:
+    return [m.span(i) for i in range(groups + 1)]
+
+
+def _line_matches(rx: Any, data: bytes, starts: Iterable[int] | None, last_empty_line: bool,
+                  groups: int) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+    """See :meth:`Regex.line_matches`; ``last_empty_line``: the empty string after a final
+    newline is a line too (``grep`` of a list whose last string is empty)."""
+    n = len(data)
+    search = rx.search
+    if starts is not None:
+        for ls in starts:
+            le = data.find(b"\n", ls)
+            if le == -1:
+                le = n
+            m = search(data, ls, le)
+            if m is not None:
+                yield ls, le, _spans(m, groups)
+        return
+    pos = 0
+    while pos <= n:
+        m = search(data, pos)
+        if m is None:
+            return
+        start = m.start()
+        if start == n and n and data[n - 1] == 10 and not last_empty_line:
+            return  # the empty "line" after the final newline
+        ls = data.rfind(b"\n", 0, start) + 1
+        le = data.find(b"\n", start)
+        if le == -1:
+            le = n
+        if m.end() > le:  # the match crosses the line end: the line on its own decides
+            m = search(data, ls, le)
+        if m is not None:
+            yield ls, le, _spans(m, groups)
+        pos = le + 1
+
+
+def compile_regex(pattern: str, flags: int = 0) -> Regex:
+    """Compile a rule regex or raise :class:`RegexError` with the one-line reason."""
     problem = check_regex(pattern, flags)
     if problem:
         raise RegexError(problem)
-    return re.compile(pattern, flags)
+    return Regex(pattern, flags)
+
+
+# Former names, kept for callers of the previous module.
+safe_compile = compile_regex
 
 
 @lru_cache(maxsize=512)
-def cached_safe_compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """:func:`safe_compile` with a cache, for regexes that only appear at run time."""
-    return safe_compile(pattern, flags)
+def cached_compile_regex(pattern: str, flags: int = 0) -> Regex:
+    """:func:`compile_regex` with a cache, for regexes that only appear at run time."""
+    return compile_regex(pattern, flags)
+
+
+cached_safe_compile = cached_compile_regex
 
 
 # -------------------------------------------------------------------- literal prefilter
 MIN_LITERAL = 3
+_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 
 
-def _required_seq(seq: list) -> frozenset[str] | None:
+def _required_seq(seq: list[Any]) -> frozenset[str] | None:
     """Strings of which at least one occurs in every match of ``seq`` (None: unknown)."""
     candidates: list[frozenset[str]] = []
     run: list[str] = []
@@ -261,13 +293,11 @@ def _required_seq(seq: list) -> frozenset[str] | None:
             _group, add_flags, _del_flags, sub = av
             if not add_flags & re.IGNORECASE:
                 req = _required_seq(sub)
-        elif op is _ATOMIC:
-            req = _required_seq(av)
         elif op is _c.BRANCH:
             alts = [_required_seq(a) for a in av[1]]
             if all(a is not None for a in alts):
                 req = frozenset().union(*alts)  # type: ignore[arg-type]
-        elif (op in _REPEATS or op is _POSSESSIVE) and av[0] >= 1:
+        elif op in _REPEATS and av[0] >= 1:
             req = _required_seq(av[2])
         if req:
             candidates.append(req)
@@ -283,7 +313,10 @@ def _required_seq(seq: list) -> frozenset[str] | None:
 
 def required_literals(pattern: str, flags: int = 0) -> list[str] | None:
     """Literal strings one of which every match of ``pattern`` contains, when they are long
-    enough to be a useful prefilter (``str.find`` is far faster than the regex); else None."""
+    enough to be a useful prefilter (``bytes.find`` is far faster than any regex); else None.
+    Only for patterns :func:`check_regex` accepts (they mean the same in both dialects)."""
+    if check_regex(pattern, flags) is not None:
+        return None
     try:
         parsed = _parser.parse(pattern, flags)
     except (re.error, RecursionError):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.engine.textscan import scan_text
-from analyzer.rules.regex import required_literals
+from analyzer.rules.regex import Regex, required_literals
 
 PATTERNS = [
     r"ERROR db (?P<what>\w+)",
@@ -45,7 +45,7 @@ def _reference(pattern: str, text: str) -> list[tuple[int, str]]:
 def test_scan_matches_line_by_line_reference(pattern, lines, trailing_newline):
     text = "\n".join(lines) + ("\n" if trailing_newline and lines else "")
     want = _reference(pattern, text)
-    rx = re.compile(pattern, re.MULTILINE)
+    rx = Regex(pattern, re.MULTILINE)
     for literals in (None, required_literals(pattern, re.MULTILINE)):
         count, kept = scan_text(rx, text, keep=1000, literals=literals)
         assert count == len(want)
@@ -55,7 +55,7 @@ def test_scan_matches_line_by_line_reference(pattern, lines, trailing_newline):
 @pytest.mark.parametrize("literals", [None, ["abc"]])
 def test_crlf_lines(literals):
     text = "xabc\r\nabcx\r\nzzabc\r\n"
-    count, kept = scan_text(re.compile(r"abc$", re.M), text, literals=literals)
+    count, kept = scan_text(Regex(r"abc$", re.M), text, literals=literals)
     assert count == 2 and [(m.line, m.text) for m in kept] == [(1, "xabc"), (3, "zzabc")]
 
 
@@ -67,8 +67,8 @@ def test_prefilter_literals_found_for_typical_patterns():
 
 def test_groups_and_kept_window():
     text = "".join(f"ERROR db e{i}\n" for i in range(150))
-    count, kept = scan_text(re.compile(PATTERNS[0], re.M), text, literals=["ERROR db "])
+    count, kept = scan_text(Regex(PATTERNS[0], re.M), text, literals=["ERROR db "])
     assert count == 150 and len(kept) == 100
     assert kept[0].line == 51 and kept[-1].groups == {"what": "e149"}
-    count, kept = scan_text(re.compile(r"ERROR db (e\d+)", re.M), text)
+    count, kept = scan_text(Regex(r"ERROR db (e\d+)", re.M), text)
     assert kept[-1].groups == ["e149"]

@@ -104,10 +104,14 @@ CATASTROPHIC = textwrap.dedent("""\
     """)
 
 
-def test_lint_refuses_catastrophic_regex():
+def test_catastrophic_regex_is_linear_and_look_arounds_are_refused():
     res = load_rule_text(CATASTROPHIC, "bad.yaml")
+    assert not res.issues and res.rules  # RE2: (a+)+$ runs in linear time
+    assert not res.rules[0].pattern.test("a" * 100_000 + "b")
+    res = load_rule_text(CATASTROPHIC.replace('"(a+)+$"', '"(?<!b)a$"'), "bad.yaml")
     assert not res.rules
-    assert any("BAD-REGEX" in str(i) and "bad.yaml:" in str(i) for i in res.issues), [str(i) for i in res.issues]
+    assert any("BAD-REGEX" in str(i) and "bad.yaml:" in str(i) and "look-arounds" in str(i)
+               for i in res.issues), [str(i) for i in res.issues]
 
 
 def test_runtime_failure_is_a_rule_error_and_others_still_report():
