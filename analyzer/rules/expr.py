@@ -77,6 +77,27 @@ class Expr:
         return self.source
 
 
+# Levels of nesting an expression may have (the pack needs 20).  Parsing, compiling and
+# evaluating recurse once or more per level, so a deeper tree could exhaust Python's stack.
+MAX_NESTING = 100
+
+
+def _nesting(node: dict[str, Any]) -> int:
+    """Depth of a parsed tree, counted without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((c, depth + 1) for c in n.get("children") or [] if isinstance(c, dict))
+    return deepest
+
+
+def _too_deep(depth: int | None = None) -> ExprError:
+    levels = f"{depth} levels" if depth else "too many levels"
+    return ExprError(f"expression nested too deeply ({levels}; at most {MAX_NESTING} levels of "
+                     "brackets, filters, functions and operators)")
+
+
 def _one_line(msg: str) -> str:
     return " ".join(str(msg).split())
 
@@ -146,6 +167,11 @@ def compile_expr(source: Any) -> Expr:
         raise ExprError(f"invalid JMESPath {source!r}: {_one_line(e.msg)}{where}") from None
     except jexc.JMESPathError as e:
         raise ExprError(f"invalid JMESPath {source!r}: {_one_line(str(e))}") from None
+    except RecursionError:
+        raise _too_deep() from None
+    depth = _nesting(parsed)
+    if depth > MAX_NESTING:
+        raise _too_deep(depth)
     calls: list[tuple[str, list[dict[str, Any]]]] = []
     misuse: list[str] = []
     _walk(parsed, calls, misuse)
@@ -167,6 +193,10 @@ def compile_expr(source: Any) -> Expr:
         if name not in funcs:
             funcs.append(name)
     reads: set[str] = set()
-    complete = _context_reads(parsed, True, reads)
+    try:
+        complete = _context_reads(parsed, True, reads)
+        fn = compile_tree(parsed, FUNCTION_TABLE)
+    except RecursionError:
+        raise _too_deep(depth) from None
     return Expr(source=source, parsed=parsed, functions=funcs, variables=names,
-                fn=compile_tree(parsed, FUNCTION_TABLE), context_reads=frozenset(reads) if complete else None)
+                fn=fn, context_reads=frozenset(reads) if complete else None)

@@ -5,10 +5,24 @@ A sandboxed environment with autoescape off (the report escapes on output) and
 level is missing instead of failing).  Filters: ``quantity``, ``human_bytes``,
 ``human_duration``, ``age`` (against ``bundle.collected_at`` of the context, never the
 wall clock), ``exit_code``.
+
+Templates come from rule files, which users write, and render values from the bundle, so
+rendering is bounded (:class:`TemplateLimitError`, a rule error in analyze): a render may
+take :data:`RENDER_BUDGET_S` seconds and produce :data:`MAX_OUTPUT_CHARS` characters, and
+no value it builds may exceed :data:`MAX_VALUE_SIZE` characters or items.  Sizes are
+checked *before* the value is built: ``'x' * 3000000000``, ``'%9999999999s' % x``,
+``x.ljust(n)``, ``x|center(n)``, ``a ~ b`` and ``a + b`` are refused when the result would be
+too large (repetition and ``**`` are intercepted binary operators of the sandbox, so Jinja
+does not fold them at compile time either).  The deadline is checked at every call, every
+filter, every loop iteration and every output chunk.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from time import perf_counter
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes, pass_context
@@ -23,9 +37,195 @@ from analyzer.bundle.values import (
     parse_time,
 )
 
+# Limits of one render; module attributes, read at each render (tests lower them).
+RENDER_BUDGET_S = 2.0
+MAX_OUTPUT_CHARS = 100_000
+MAX_VALUE_SIZE = 1_000_000
+MAX_POWER_BITS = 4096  # an integer ``a ** b`` of more bits is refused
+
 
 class TemplateError(ValueError):
     pass
+
+
+class TemplateLimitError(TemplateError):
+    """A render that would exceed its time budget or a size limit."""
+
+
+_render = threading.local()  # .deadline: perf_counter() value, or absent outside a render
+
+
+def _tick() -> None:
+    deadline = getattr(_render, "deadline", None)
+    if deadline is not None and perf_counter() > deadline:
+        raise TemplateLimitError(f"template rendering took longer than {RENDER_BUDGET_S:g} s")
+
+
+def _refuse_size(size: int, what: str) -> None:
+    if size > MAX_VALUE_SIZE:
+        raise TemplateLimitError(f"template would build {what} of {size} characters or items "
+                                 f"(at most {MAX_VALUE_SIZE})")
+
+
+def _size(v: Any) -> int:
+    return len(v) if isinstance(v, str | bytes | list | tuple | dict) else len(str(v))
+
+
+# Widths and precisions of %-formats (``%-20s``, ``%.3f``, ``%*d``) and of str.format specs.
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_FORMAT_SPEC = re.compile(r"\{[^{}]*:[^{}\d]*(\d+)?(?:\.(\d+))?[^{}]*\}")
+
+
+def _check_format(fmt: Any, args: Iterable[Any], spec: re.Pattern[str]) -> None:
+    if not isinstance(fmt, str):
+        return
+    for m in spec.finditer(fmt):
+        for width in m.groups():
+            if width == "*":  # the width is an argument
+                for a in args if isinstance(args, tuple | list) else (args,):
+                    if isinstance(a, int) and not isinstance(a, bool):
+                        _refuse_size(abs(a), "a formatted field")
+            elif width:
+                _refuse_size(int(width) if len(width) < 12 else MAX_VALUE_SIZE + 1, "a formatted field")
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    if operator == "*":
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, str | bytes | list | tuple) and isinstance(n, int) and not isinstance(n, bool):
+                _refuse_size(len(seq) * max(n, 0), "a repeated value")
+    elif operator == "**":
+        if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
+            if right * max(abs(left).bit_length(), 1) > MAX_POWER_BITS:
+                raise TemplateLimitError(f"template would compute a power of more than {MAX_POWER_BITS} bits")
+    elif operator == "%":
+        _check_format(left, right, _PERCENT_SPEC)
+    elif operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+        _refuse_size(len(left) + len(right), "a concatenation")
+
+
+_PADDING_METHODS = {"ljust", "rjust", "center", "zfill"}
+
+
+def _check_call(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse a string method call whose result would be too large, before it runs."""
+    owner = getattr(obj, "__self__", None)
+    name = getattr(obj, "__name__", "")
+    if not isinstance(owner, str):
+        return
+    if name in _PADDING_METHODS and args and isinstance(args[0], int):
+        _refuse_size(args[0], "a padded string")
+    elif name == "expandtabs":
+        tab = args[0] if args and isinstance(args[0], int) else 8
+        _refuse_size(len(owner) + owner.count("\t") * max(tab, 0), "an expanded string")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        hits = owner.count(args[0]) if args[0] else len(owner) + 1
+        _refuse_size(len(owner) + hits * len(args[1]), "a replaced string")
+    elif name == "join" and isinstance(args[0] if args else None, list | tuple):
+        parts = args[0]
+        _refuse_size(sum(_size(p) for p in parts) + len(owner) * len(parts), "a joined string")
+
+
+def _check_str_format(fmt: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    _check_format(fmt, args, _FORMAT_SPEC)
+    if re.search(r":[^{}]*\{", fmt):  # a width given as an argument: '{:{}}'.format(x, n)
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, int) and not isinstance(a, bool):
+                _refuse_size(abs(a), "a formatted field")
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """The sandbox with the time and size limits of a render (see the module docstring)."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _tick()
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
+        _tick()
+        _check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        fmt = value.__self__
+
+        def bounded_format(*args: Any, **kwargs: Any) -> str:
+            _check_str_format(fmt, args, kwargs)
+            return wrapped(*args, **kwargs)
+
+        return bounded_format
+
+
+def _bounded_iter(seq: Any) -> Iterator[Any]:
+    """What a ``{% for %}`` iterates over: the deadline is checked at every item."""
+    for item in seq:
+        _tick()
+        yield item
+
+
+def _bounded_concat(parts: list[Any]) -> str:
+    """``a ~ b``: refused before joining when the result would be too large."""
+    texts = ["" if isinstance(p, Undefined) else str(p) for p in parts]
+    _refuse_size(sum(len(t) for t in texts), "a concatenation")
+    return "".join(texts)
+
+
+def _bounded_filter(name: str, f: Any) -> Any:
+    """A filter that checks the deadline, refuses arguments that would build a too large
+    value (``center(width)``, ``indent(width)``, ``format``, ``replace``, ``slice``), and
+    refuses a too large result before it is used any further."""
+    def check_args(args: tuple[Any, ...]) -> None:
+        value = args[0] if args else None
+        rest = args[1:]
+        if name == "center" and rest and isinstance(rest[0], int):
+            _refuse_size(rest[0], "a centered string")
+        elif name == "indent" and rest and isinstance(value, str):
+            width = rest[0]
+            per_line = width if isinstance(width, int) else len(str(width))
+            _refuse_size(len(value) + (value.count("\n") + 1) * max(per_line, 0), "an indented string")
+        elif name == "format":
+            _check_format(value, rest, _PERCENT_SPEC)
+        elif name == "replace" and len(rest) >= 2 and isinstance(value, str):
+            old, new = str(rest[0]), str(rest[1])
+            hits = value.count(old) if old else len(value) + 1
+            _refuse_size(len(value) + hits * len(new), "a replaced string")
+        elif name in ("slice", "batch") and rest and isinstance(rest[0], int):
+            _refuse_size(rest[0], f"a {name} count")
+
+    is_ctx = getattr(f, "jinja_pass_arg", None)
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _tick()
+        check_args(args[1:] if is_ctx is not None else args)
+        out = f(*args, **kwargs)
+        if isinstance(out, str | list | tuple | dict):
+            _refuse_size(len(out), f"a {name} result")
+        return out
+
+    bounded.__name__ = getattr(f, "__name__", name)
+    if is_ctx is not None:
+        bounded.jinja_pass_arg = is_ctx  # type: ignore[attr-defined]
+    return bounded
+
+
+def _bound_tree(tree: nodes.Template) -> nodes.Template:
+    """Route every loop and ``~`` of a parsed template through the bounded filters."""
+    for loop in tree.find_all(nodes.For):
+        loop.iter = nodes.Filter(loop.iter, "_bounded_iter", [], [], None, None, lineno=loop.lineno)
+    for concat in list(tree.find_all(nodes.Concat)):
+        items = nodes.List(list(concat.nodes), lineno=concat.lineno)
+        # a Concat node becomes a filter call on the list of its parts, in place
+        concat.__class__ = nodes.Filter  # type: ignore[assignment]
+        del concat.nodes
+        concat.node, concat.name, concat.args, concat.kwargs = items, "_bounded_concat", [], []  # type: ignore[attr-defined]
+        concat.dyn_args = concat.dyn_kwargs = None  # type: ignore[attr-defined]
+    return tree
 
 
 @pass_context
@@ -61,12 +261,14 @@ def _tojson(value: Any) -> str:
     return json.dumps(value, default=default, sort_keys=True, ensure_ascii=False)
 
 
-def _env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=False)
+def _env() -> BoundedSandbox:
+    env = BoundedSandbox(autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=False)
     env.filters.update(
         quantity=_quantity, human_bytes=human_bytes, human_duration=_human_duration, age=_age,
         exit_code=decode_exit_code, tojson=_tojson,
     )
+    env.filters = {name: _bounded_filter(name, f) for name, f in env.filters.items()}
+    env.filters.update(_bounded_iter=_bounded_iter, _bounded_concat=_bounded_concat)
     return env
 
 
@@ -89,23 +291,41 @@ class Template:
         self._ast: Any = None
         if "{{" in source or "{%" in source or "{#" in source:
             try:
-                ast = ENV.parse(source)
+                ast = _bound_tree(ENV.parse(source))
                 known = all(f.name in ENV.filters for f in ast.find_all(nodes.Filter)) and all(
                     t.name in ENV.tests for t in ast.find_all(nodes.Test))
                 if known:
                     self._ast = ast
                 else:  # the compiler words these errors (or defers them): let it
-                    self._tpl = ENV.from_string(source)
+                    self._tpl = ENV.from_string(ast)
             except TemplateSyntaxError as e:
                 raise TemplateError(f"invalid template (line {e.lineno} of it): {e.message}") from None
+            except RecursionError:
+                raise TemplateError("template nested too deeply") from None
 
     def render(self, ctx: dict[str, Any]) -> str:
+        """The rendered text; :class:`TemplateLimitError` past the time budget or a size limit."""
         if self._tpl is None:
             if self._ast is None:
                 return self.source
             self._tpl = ENV.from_string(self._ast)
             self._ast = None
-        return self._tpl.render(ctx)
+        outer = getattr(_render, "deadline", None)
+        if outer is None:
+            _render.deadline = perf_counter() + RENDER_BUDGET_S
+        try:
+            parts: list[str] = []
+            size = 0
+            for chunk in self._tpl.generate(ctx):
+                size += len(chunk)
+                if size > MAX_OUTPUT_CHARS:
+                    raise TemplateLimitError(f"template output exceeds {MAX_OUTPUT_CHARS} characters")
+                _tick()
+                parts.append(chunk)
+            return "".join(parts)
+        finally:
+            if outer is None:
+                _render.deadline = None
 
 
 def compile_template(source: Any) -> Template:
