@@ -8,7 +8,7 @@ filters and projections where the current node is no longer the context
 
 Compilation walks the parsed tree once to list the functions called (unknown ones and wrong
 argument counts are lint errors), the variables read and the regexes passed as literals to
-regex functions (checked for syntax and catastrophic backtracking).
+regex functions (checked for syntax and for what the linear-time engine cannot run).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Loading is linting: a rule with any problem is not returned (its problems are); the other
 rules of the file still load.  Checks: YAML syntax, file shape, unknown and missing keys,
 types and enumerations, JMESPath syntax, unknown functions and argument counts, unknown
-``$variables``, regex syntax and catastrophic backtracking, Jinja syntax and filters,
+``$variables``, regex syntax and what RE2 cannot run, Jinja syntax and filters,
 inline examples (at least one ``match`` and one ``no_match``), duplicate ids across all
 loaded files.
 """

@@ -91,6 +91,11 @@ def check_regex(pattern: object, flags: int = 0) -> str | None:
     """The problem with ``pattern`` as one line, or None when it is a usable rule regex."""
     if not isinstance(pattern, str):
         return f"regex must be a string, got {type(pattern).__name__}"
+    return _check_text(pattern, flags)
+
+
+@lru_cache(maxsize=2048)
+def _check_text(pattern: str, flags: int) -> str | None:
     if flags & ~_SUPPORTED_FLAGS:
         return f"regex {pattern!r}: unsupported flags {flags:#x}"
     try:

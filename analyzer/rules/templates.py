@@ -214,11 +214,12 @@ def _bounded_filter(name: str, f: Any) -> Any:
     return bounded
 
 
-def _bound_tree(tree: nodes.Template) -> nodes.Template:
+def _bound_tree(tree: nodes.Template, source: str) -> nodes.Template:
     """Route every loop and ``~`` of a parsed template through the bounded filters."""
-    for loop in tree.find_all(nodes.For):
-        loop.iter = nodes.Filter(loop.iter, "_bounded_iter", [], [], None, None, lineno=loop.lineno)
-    for concat in list(tree.find_all(nodes.Concat)):
+    if "for" in source:
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, "_bounded_iter", [], [], None, None, lineno=loop.lineno)
+    for concat in list(tree.find_all(nodes.Concat)) if "~" in source else []:
         items = nodes.List(list(concat.nodes), lineno=concat.lineno)
         # a Concat node becomes a filter call on the list of its parts, in place
         concat.__class__ = nodes.Filter  # type: ignore[assignment]
@@ -291,7 +292,7 @@ class Template:
         self._ast: Any = None
         if "{{" in source or "{%" in source or "{#" in source:
             try:
-                ast = _bound_tree(ENV.parse(source))
+                ast = _bound_tree(ENV.parse(source), source)
                 known = all(f.name in ENV.filters for f in ast.find_all(nodes.Filter)) and all(
                     t.name in ENV.tests for t in ast.find_all(nodes.Test))
                 if known:
