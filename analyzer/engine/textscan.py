@@ -101,6 +101,13 @@ def scan_text(pattern: Regex, text: str | bytes, keep: int = MAX_MATCHES_KEPT,
     never ends with ``\r``).  Past ``deadline`` (``time.perf_counter()``), raises
     :class:`ScanBudgetExceeded`."""
     data = text_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+    return scan_bytes(pattern, data, keep, literals, deadline)
+
+
+def scan_bytes(pattern: Regex, data: bytes, keep: int = MAX_MATCHES_KEPT,
+               literals: list[str] | None = None, deadline: float | None = None) -> tuple[int, deque[Match]]:
+    """:func:`scan_text` of bytes already through :func:`text_bytes` (a file scanned by
+    several rules is normalised once)."""
     starts = _candidate_lines(data, [lit.encode("utf-8") for lit in literals]) if literals else None
     kept: deque[Match] = deque(maxlen=keep)
     count = 0
@@ -217,8 +224,8 @@ class TextScanner:
         for rule in needed:
             t1 = perf_counter()
             try:
-                count, kept = scan_text(rule.pattern, data, literals=self.literals[rule.id],  # type: ignore[arg-type]
-                                        deadline=t1 + self.budget)
+                count, kept = scan_bytes(rule.pattern, data, literals=self.literals[rule.id],  # type: ignore[arg-type]
+                                         deadline=t1 + self.budget)
             except ScanBudgetExceeded as e:
                 self.failed[rule.id] = (f"stopped scanning {tf.path}: {e} (a text rule may spend "
                                         f"{self.budget:g} s per file)")

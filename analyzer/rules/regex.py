@@ -38,6 +38,8 @@ except ImportError:  # pragma: no cover - older Pythons
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _parser  # type: ignore[no-redef]
 
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NO_MATCH = (-1, -1)
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # errors are returned, never printed to stderr
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
@@ -80,6 +82,26 @@ def _empty_lower_bound(pattern: str) -> int:
             return i
         i += 1
     return -1
+
+
+def _spans_function(rx: Any) -> Any:
+    """``spans(data, pos, endpos)``: the byte spans of groups 0..n of the first match in
+    ``data[pos:endpos]``, or None.  google-re2's wrapper builds a generator and a match object
+    per search (twice the cost of the search on a short line), so its compiled object's
+    ``Match`` is called directly when it has one (pinned by a test); else the public API."""
+    raw = getattr(rx, "_regexp", None)
+    match = getattr(raw, "Match", None)
+    if match is not None:
+        def spans(data: bytes, pos: int, endpos: int) -> list[tuple[int, int]] | None:
+            found = match(_UNANCHORED, data, pos, endpos)
+            return None if found[0] == _NO_MATCH else found
+        return spans
+    groups = rx.groups
+
+    def public_spans(data: bytes, pos: int, endpos: int) -> list[tuple[int, int]] | None:
+        m = rx.search(data, pos, endpos)
+        return None if m is None else [m.span(i) for i in range(groups + 1)]
+    return public_spans
 
 
 def _re2_source(pattern: str, flags: int) -> str:
@@ -153,15 +175,16 @@ class Regex:
     Text is matched as UTF-8 bytes: :meth:`search` and :meth:`test` take a string,
     :meth:`line_matches` the bytes of a whole file (one encoding, not one per line)."""
 
-    __slots__ = ("pattern", "flags", "groups", "groupindex", "_rx", "_lines_rx")
+    __slots__ = ("pattern", "flags", "groups", "groupindex", "_spans", "_lines_spans")
 
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern = pattern
         self.flags = flags
-        self._rx = re2.compile(_re2_source(pattern, flags), _OPTIONS)
-        self.groups: int = self._rx.groups
-        self.groupindex: dict[str, int] = dict(self._rx.groupindex)
-        self._lines_rx: Any = None
+        rx = re2.compile(_re2_source(pattern, flags), _OPTIONS)
+        self.groups: int = rx.groups
+        self.groupindex: dict[str, int] = dict(rx.groupindex)
+        self._spans = _spans_function(rx)
+        self._lines_spans: Any = None
 
     def __reduce__(self) -> tuple[Any, tuple[str, int]]:  # picklable: recompiled from its source
         return (Regex, (self.pattern, self.flags))
@@ -172,15 +195,16 @@ class Regex:
     # ------------------------------------------------------------------ strings
     def test(self, s: str) -> bool:
         """Whether ``pattern`` matches somewhere in ``s``."""
-        return self._rx.search(_encode(s)) is not None
+        b = _encode(s)
+        return self._spans(b, 0, len(b)) is not None
 
     def search(self, s: str) -> RegexMatch | None:
         """The first match in ``s``, with its groups."""
         b = _encode(s)
-        m = self._rx.search(b)
-        if m is None:
+        spans = self._spans(b, 0, len(b))
+        if spans is None:
             return None
-        groups = tuple(None if g is None else _decode(g) for g in (m.group(i) for i in range(self.groups + 1)))
+        groups = tuple(None if a < 0 else _decode(b[a:e]) for a, e in spans)
         return RegexMatch(groups, self.groupindex)
 
     def grep(self, lines: list[Any]) -> list[int]:
@@ -195,12 +219,13 @@ class Regex:
         joined = "\n".join(lines)
         if joined.count("\n") != len(lines) - 1:  # a line holds a newline: per line
             return [i for i, ln in enumerate(lines) if self.test(ln)]
-        if self._lines_rx is None:
-            self._lines_rx = re2.compile(_re2_source(self.pattern, self.flags | re.MULTILINE), _OPTIONS)
+        if self._lines_spans is None:
+            self._lines_spans = _spans_function(
+                re2.compile(_re2_source(self.pattern, self.flags | re.MULTILINE), _OPTIONS))
         data = _encode(joined)
         out: list[int] = []
         index, counted_to = 0, 0
-        for ls, _le, _spans in _line_matches(self._lines_rx, data, None, True, 0):
+        for ls, _le, _spans in _line_matches(self._lines_spans, data, None, True):
             index += data.count(b"\n", counted_to, ls)
             counted_to = ls
             out.append(index)
@@ -215,44 +240,39 @@ class Regex:
 
         The pattern must be compiled with ``re.MULTILINE``.  With ``starts`` (line start
         offsets, in order), only those lines are tried."""
-        return _line_matches(self._rx, data, starts, False, self.groups)
+        return _line_matches(self._spans, data, starts, False)
 
 
-def _spans(m: Any, groups: int) -> list[tuple[int, int]]:
-    return [m.span(i) for i in range(groups + 1)]
-
-
-def _line_matches(rx: Any, data: bytes, starts: Iterable[int] | None, last_empty_line: bool,
-                  groups: int) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+def _line_matches(spans_of: Any, data: bytes, starts: Iterable[int] | None, last_empty_line: bool,
+                  ) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
     """See :meth:`Regex.line_matches`; ``last_empty_line``: the empty string after a final
     newline is a line too (``grep`` of a list whose last string is empty)."""
     n = len(data)
-    search = rx.search
     if starts is not None:
         for ls in starts:
             le = data.find(b"\n", ls)
             if le == -1:
                 le = n
-            m = search(data, ls, le)
-            if m is not None:
-                yield ls, le, _spans(m, groups)
+            spans = spans_of(data, ls, le)
+            if spans is not None:
+                yield ls, le, spans
         return
     pos = 0
     while pos <= n:
-        m = search(data, pos)
-        if m is None:
+        spans = spans_of(data, pos, n)
+        if spans is None:
             return
-        start = m.start()
+        start, end = spans[0]
         if start == n and n and data[n - 1] == 10 and not last_empty_line:
             return  # the empty "line" after the final newline
         ls = data.rfind(b"\n", 0, start) + 1
         le = data.find(b"\n", start)
         if le == -1:
             le = n
-        if m.end() > le:  # the match crosses the line end: the line on its own decides
-            m = search(data, ls, le)
-        if m is not None:
-            yield ls, le, _spans(m, groups)
+        if end > le:  # the match crosses the line end: the line on its own decides
+            spans = spans_of(data, ls, le)
+        if spans is not None:
+            yield ls, le, spans
         pos = le + 1
 
 

@@ -175,3 +175,25 @@ def test_yaml_scalars_become_literals():
     assert jmespath.search("a", {"a": 1}) == 1  # sanity
     e = compile_expr(True)
     assert e.parsed["type"] == "literal" and e.parsed["value"] is True
+
+
+def test_google_re2_private_match_is_used_and_agrees_with_the_public_api():
+    """regex.py calls google-re2's compiled ``_regexp.Match`` directly (the public search costs
+    twice as much per short line): pin that it exists and that both paths give the same spans."""
+    import re2
+
+    from analyzer.rules.regex import _OPTIONS, _spans_function
+
+    rx = re2.compile(r"(?m)a(b)?(?P<c>c)$", _OPTIONS)
+    assert callable(getattr(getattr(rx, "_regexp", None), "Match", None))
+
+    class PublicOnly:  # what a wrapper without the private object offers
+        groups = rx.groups
+
+        def search(self, *args):
+            return rx.search(*args)
+
+    data = "xx\né ac\nabc".encode()
+    for pos, end in ((0, len(data)), (3, 8), (9, len(data)), (0, 2)):
+        assert _spans_function(rx)(data, pos, end) == _spans_function(PublicOnly())(data, pos, end)
+    assert _spans_function(rx)(data, 0, len(data)) == [(6, 8), (-1, -1), (7, 8)]
