@@ -176,41 +176,57 @@ def _bounded_concat(parts: list[Any]) -> str:
     return "".join(texts)
 
 
+def _check_center(value: Any, rest: tuple[Any, ...]) -> None:
+    if rest and isinstance(rest[0], int):
+        _refuse_size(rest[0], "a centered string")
+
+
+def _check_indent(value: Any, rest: tuple[Any, ...]) -> None:
+    if rest and isinstance(value, str):
+        per_line = rest[0] if isinstance(rest[0], int) else len(str(rest[0]))
+        _refuse_size(len(value) + (value.count("\n") + 1) * max(per_line, 0), "an indented string")
+
+
+def _check_format_filter(value: Any, rest: tuple[Any, ...]) -> None:
+    _check_format(value, rest, _PERCENT_SPEC)
+
+
+def _check_replace(value: Any, rest: tuple[Any, ...]) -> None:
+    if len(rest) >= 2 and isinstance(value, str):
+        old, new = str(rest[0]), str(rest[1])
+        hits = value.count(old) if old else len(value) + 1
+        _refuse_size(len(value) + hits * len(new), "a replaced string")
+
+
+def _check_count(value: Any, rest: tuple[Any, ...]) -> None:
+    if rest and isinstance(rest[0], int):
+        _refuse_size(rest[0], "a slice or batch count")
+
+
+# Filters whose arguments can make the result far larger than their input.
+_ARGUMENT_CHECKS = {"center": _check_center, "indent": _check_indent, "format": _check_format_filter,
+                    "replace": _check_replace, "slice": _check_count, "batch": _check_count}
+
+
 def _bounded_filter(name: str, f: Any) -> Any:
     """A filter that checks the deadline, refuses arguments that would build a too large
     value (``center(width)``, ``indent(width)``, ``format``, ``replace``, ``slice``), and
     refuses a too large result before it is used any further."""
-    def check_args(args: tuple[Any, ...]) -> None:
-        value = args[0] if args else None
-        rest = args[1:]
-        if name == "center" and rest and isinstance(rest[0], int):
-            _refuse_size(rest[0], "a centered string")
-        elif name == "indent" and rest and isinstance(value, str):
-            width = rest[0]
-            per_line = width if isinstance(width, int) else len(str(width))
-            _refuse_size(len(value) + (value.count("\n") + 1) * max(per_line, 0), "an indented string")
-        elif name == "format":
-            _check_format(value, rest, _PERCENT_SPEC)
-        elif name == "replace" and len(rest) >= 2 and isinstance(value, str):
-            old, new = str(rest[0]), str(rest[1])
-            hits = value.count(old) if old else len(value) + 1
-            _refuse_size(len(value) + hits * len(new), "a replaced string")
-        elif name in ("slice", "batch") and rest and isinstance(rest[0], int):
-            _refuse_size(rest[0], f"a {name} count")
-
-    is_ctx = getattr(f, "jinja_pass_arg", None)
+    check = _ARGUMENT_CHECKS.get(name)
+    skip = 1 if getattr(f, "jinja_pass_arg", None) is not None else 0  # the context comes first
 
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _tick()
-        check_args(args[1:] if is_ctx is not None else args)
+        if check is not None and len(args) > skip:
+            check(args[skip], args[skip + 1:])
         out = f(*args, **kwargs)
-        if isinstance(out, str | list | tuple | dict):
+        if isinstance(out, str | list | tuple | dict) and len(out) > MAX_VALUE_SIZE:
             _refuse_size(len(out), f"a {name} result")
         return out
 
     bounded.__name__ = getattr(f, "__name__", name)
-    if is_ctx is not None:
-        bounded.jinja_pass_arg = is_ctx  # type: ignore[attr-defined]
+    if skip:
+        bounded.jinja_pass_arg = f.jinja_pass_arg  # type: ignore[attr-defined]
     return bounded
 
 
@@ -317,12 +333,12 @@ class Template:
         try:
             parts: list[str] = []
             size = 0
-            for chunk in self._tpl.generate(ctx):
+            append = parts.append
+            for chunk in self._tpl.generate(ctx):  # loops, calls and filters check the deadline
                 size += len(chunk)
                 if size > MAX_OUTPUT_CHARS:
                     raise TemplateLimitError(f"template output exceeds {MAX_OUTPUT_CHARS} characters")
-                _tick()
-                parts.append(chunk)
+                append(chunk)
             return "".join(parts)
         finally:
             if outer is None:
