@@ -284,17 +284,11 @@ def compile_regex(pattern: str, flags: int = 0) -> Regex:
     return Regex(pattern, flags)
 
 
-# Former names, kept for callers of the previous module.
-safe_compile = compile_regex
-
-
 @lru_cache(maxsize=512)
 def cached_compile_regex(pattern: str, flags: int = 0) -> Regex:
     """:func:`compile_regex` with a cache, for regexes that only appear at run time."""
     return compile_regex(pattern, flags)
 
-
-cached_safe_compile = cached_compile_regex
 
 
 # -------------------------------------------------------------------- literal prefilter

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.rules.expr import ExprError, compile_expr, rewrite_variables
-from analyzer.rules.regex import RegexError, check_regex, required_literals, safe_compile
+from analyzer.rules.regex import RegexError, check_regex, compile_regex, required_literals
 
 # Patterns that backtrack catastrophically in a backtracking engine (the last four passed the
 # former linter and hung analyze on a short line): RE2 runs them in linear time, so they are
@@ -28,15 +28,15 @@ HOSTILE = ["a" * 5000 + "!", ("a " * 30) + "!", "," * 5000, "x" * 5000, "aaaa,bb
 @pytest.mark.parametrize("pattern", CATASTROPHIC)
 def test_catastrophic_patterns_run_in_linear_time(pattern):
     assert check_regex(pattern) is None
-    rx = safe_compile(pattern)
+    rx = compile_regex(pattern)
     for subject in HOSTILE:  # a backtracking engine would not return for years
         assert (rx.search(subject) is None) == (not rx.test(subject))
-    assert not safe_compile(r"(a+)+$").test("a" * 5000 + "!") and safe_compile(r"(a+)+$").test("a" * 5000)
-    assert not safe_compile(r"a*a*a*a*b").test("a" * 5000) and safe_compile(r"(.*,)*x").test("," * 50 + "x")
+    assert not compile_regex(r"(a+)+$").test("a" * 5000 + "!") and compile_regex(r"(a+)+$").test("a" * 5000)
+    assert not compile_regex(r"a*a*a*a*b").test("a" * 5000) and compile_regex(r"(.*,)*x").test("," * 50 + "x")
 
 
 def test_hostile_line_of_the_review_is_answered():
-    rx = safe_compile(r"(\w+\s?){1,10}x")
+    rx = compile_regex(r"(\w+\s?){1,10}x")
     assert not rx.test("a" * 60 + "!")
     assert rx.search("ab cd x").group(0) == "ab cd x"
 
@@ -44,7 +44,7 @@ def test_hostile_line_of_the_review_is_answered():
 @pytest.mark.parametrize("pattern", SAFE)
 def test_safe_patterns_are_accepted(pattern):
     assert check_regex(pattern) is None
-    assert safe_compile(pattern).pattern == pattern
+    assert compile_regex(pattern).pattern == pattern
 
 
 @pytest.mark.parametrize(("pattern", "words"), [
@@ -62,7 +62,7 @@ def test_constructs_the_linear_engine_cannot_run_are_lint_errors(pattern, words)
     problem = check_regex(pattern)
     assert problem is not None and words in problem, problem
     with pytest.raises(RegexError):
-        safe_compile(pattern)
+        compile_regex(pattern)
 
 
 def test_braces_inside_a_class_or_escaped_are_literal_in_both_dialects():
@@ -70,7 +70,7 @@ def test_braces_inside_a_class_or_escaped_are_literal_in_both_dialects():
 
 
 def test_python_dialect_kept_named_groups_flags_and_unicode():
-    rx = safe_compile(r"(?i)user (?P<name>\S+) (é+)")
+    rx = compile_regex(r"(?i)user (?P<name>\S+) (é+)")
     m = rx.search("x USER zoë éé!")
     assert m is not None and m.groupdict() == {"name": "zoë"} and m.groups() == ("zoë", "éé")
     assert rx.groupindex == {"name": 1} and rx.groups == 2
@@ -79,7 +79,7 @@ def test_python_dialect_kept_named_groups_flags_and_unicode():
 def test_regex_pickles_as_its_source():
     import pickle
 
-    rx = safe_compile(r"a(b)c")
+    rx = compile_regex(r"a(b)c")
     again = pickle.loads(pickle.dumps(rx))
     assert again.pattern == rx.pattern and again.search("xabc").group(1) == "b"
 
@@ -92,8 +92,8 @@ LINES = st.lists(st.text(alphabet="ab \t\n-", max_size=8), max_size=12)
 @settings(max_examples=80, deadline=None)
 def test_grep_of_a_list_agrees_with_searching_each_line(pattern, lines):
     want = [i for i, ln in enumerate(lines) if re.search(pattern, ln)]
-    got = safe_compile(pattern).grep(lines)
-    assert got == [i for i, ln in enumerate(lines) if safe_compile(pattern).test(ln)]
+    got = compile_regex(pattern).grep(lines)
+    assert got == [i for i, ln in enumerate(lines) if compile_regex(pattern).test(ln)]
     if not any(ln.endswith("\n") for ln in lines):  # Python's $ also matches before a final newline
         assert got == want
 
