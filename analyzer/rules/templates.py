@@ -27,6 +27,7 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes, pass_context
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from analyzer.bundle.values import (
     decode_exit_code,
@@ -230,18 +231,24 @@ def _bounded_filter(name: str, f: Any) -> Any:
     return bounded
 
 
+class _Bounder(NodeTransformer):
+    """Routes every loop and ``~`` of a parsed template through the bounded filters."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802 - the visitor's naming
+        loop: Any = self.generic_visit(node)
+        loop.iter = nodes.Filter(loop.iter, "_bounded_iter", [], [], None, None, lineno=loop.lineno)
+        return loop  # type: ignore[no-any-return]
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
+        concat: Any = self.generic_visit(node)
+        parts = nodes.List(list(concat.nodes), lineno=concat.lineno)
+        return nodes.Filter(parts, "_bounded_concat", [], [], None, None, lineno=concat.lineno)
+
+
 def _bound_tree(tree: nodes.Template, source: str) -> nodes.Template:
-    """Route every loop and ``~`` of a parsed template through the bounded filters."""
-    if "for" in source:
-        for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Filter(loop.iter, "_bounded_iter", [], [], None, None, lineno=loop.lineno)
-    for concat in list(tree.find_all(nodes.Concat)) if "~" in source else []:
-        items = nodes.List(list(concat.nodes), lineno=concat.lineno)
-        # a Concat node becomes a filter call on the list of its parts, in place
-        concat.__class__ = nodes.Filter  # type: ignore[assignment]
-        del concat.nodes
-        concat.node, concat.name, concat.args, concat.kwargs = items, "_bounded_concat", [], []  # type: ignore[attr-defined]
-        concat.dyn_args = concat.dyn_kwargs = None  # type: ignore[attr-defined]
+    if "for" in source or "~" in source:
+        tree = _Bounder().visit(tree)
+        tree.set_environment(ENV)
     return tree
 
 
