@@ -54,6 +54,7 @@ def inspect(
     max_total_bytes: int | None = typer.Option(None, "--max-total-bytes", help=LIMIT_HELP),
     max_file_bytes: int | None = typer.Option(None, "--max-file-bytes", help=LIMIT_HELP),
     max_members: int | None = typer.Option(None, "--max-members", help=LIMIT_HELP),
+    max_ratio: int | None = typer.Option(None, "--max-compression-ratio", help=LIMIT_HELP),
 ) -> None:
     """Show what a bundle holds: format, cluster version, object counts, logs, problems.
 
@@ -61,7 +62,7 @@ def inspect(
     """
     from analyzer.bundle.commands import inspect_command
 
-    raise typer.Exit(inspect_command(bundle, format, max_total_bytes, max_file_bytes, max_members))
+    raise typer.Exit(inspect_command(bundle, format, max_total_bytes, max_file_bytes, max_members, max_ratio))
 
 
 @app.command()
@@ -77,6 +78,7 @@ def analyze(
     max_total_bytes: int | None = typer.Option(None, "--max-total-bytes", help=LIMIT_HELP),
     max_file_bytes: int | None = typer.Option(None, "--max-file-bytes", help=LIMIT_HELP),
     max_members: int | None = typer.Option(None, "--max-members", help=LIMIT_HELP),
+    max_ratio: int | None = typer.Option(None, "--max-compression-ratio", help=LIMIT_HELP),
 ) -> None:
     """Run the rules over a bundle and report the findings.
 
@@ -94,7 +96,7 @@ def analyze(
         analyze_command(
             bundle=bundle, rule_paths=rules, no_builtin=no_builtin, waivers=waivers, fmt=format, output=output,
             fail_on=fail_on, profile=profile, max_total_bytes=max_total_bytes, max_file_bytes=max_file_bytes,
-            max_members=max_members,
+            max_members=max_members, max_compression_ratio=max_ratio,
         )
     )
 

@@ -17,11 +17,13 @@ TEXT_CHECK_BUDGET = 256 * 1024 * 1024
 
 
 def limits_from_options(
-    max_total_bytes: int | None, max_file_bytes: int | None, max_members: int | None
+    max_total_bytes: int | None, max_file_bytes: int | None, max_members: int | None,
+    max_compression_ratio: int | None = None,
 ) -> ReadLimits:
     """ReadLimits from the CLI flags (``None`` keeps a default); ValueError when invalid."""
     return ReadLimits().replace(
-        max_total_bytes=max_total_bytes, max_file_bytes=max_file_bytes, max_members=max_members
+        max_total_bytes=max_total_bytes, max_file_bytes=max_file_bytes, max_members=max_members,
+        max_compression_ratio=max_compression_ratio,
     )
 
 
@@ -103,12 +105,13 @@ def inspect_command(
     max_total_bytes: int | None = None,
     max_file_bytes: int | None = None,
     max_members: int | None = None,
+    max_compression_ratio: int | None = None,
 ) -> int:
     """Print what ``bundle`` holds; exit code 0 when readable, 2 when unusable."""
     if fmt not in ("text", "json"):
         return _error(f"--format must be text or json, not {fmt!r}")
     try:
-        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members)
+        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members, max_compression_ratio)
     except ValueError as e:
         return _error(str(e))
     try:

@@ -115,6 +115,8 @@ def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadConte
         except Exception as e:  # noqa: BLE001 - a reader bug must not lose the whole bundle
             bundle.add_problem(root or os.path.basename(name), f"reading stopped by an internal error: "
                                                                f"{type(e).__name__}: {e}")
+    # The text files are read later, lazily: a source that copies on demand fetches them together.
+    source.expect(tf.path for tf in bundle.text_files())
     if bundle.cluster_version is None:
         bundle.cluster_version = kubernetes_version_from_objects(bundle)
     if bundle.collected_at is None:

@@ -16,21 +16,19 @@ and zip archives are read in place, without any copy.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import os
 import posixpath
-import shutil
 import stat
 import tarfile
-import tempfile
-import weakref
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import BinaryIO
+
+from analyzer.bundle.decompress import DATA_ERRORS, DecompressingReader, RatioExceeded
+from analyzer.bundle.tempdirs import TempDir
 
 GIB = 1024**3
+BLOCK = tarfile.BLOCKSIZE
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,9 @@ class ReadLimits:
     max_total_bytes: int = 16 * GIB  # sum of the (uncompressed) sizes of all files read
     max_file_bytes: int = 1 * GIB  # one file, uncompressed
     max_members: int = 1_000_000  # entries of an archive / files of a directory
+    max_compression_ratio: int = 1000  # decompressed / compressed bytes of an archive (bombs)
     max_yaml_alias_expansion: int = 10_000  # YAML alias uses per document (billion laughs)
+    max_yaml_alias_bytes: int = 16 * 1024 * 1024  # bytes aliases may add to one YAML document
 
     def replace(self, **overrides: int | None) -> ReadLimits:
         """A copy with the given limits changed; ``None`` keeps the current value."""
@@ -144,6 +144,10 @@ class Source:
     def read_head(self, path: str, n: int) -> bytes:
         """The first ``n`` bytes of a listed file."""
         return self.read(path)[:n]
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """Hint: these files will be read later (a source copying on demand fetches them
+        together, in one pass)."""
 
     def close(self) -> None:
         pass
@@ -265,20 +269,59 @@ class SingleFileSource(Source):
             return f.read(n)
 
 
-class _TempDir:
-    """A private temporary directory removed on close, on garbage collection or at exit."""
+MAX_HEADER_BYTES = 1024 * 1024  # one PAX extended header or GNU long name/link
+# Members of a compressed tar are copied while they are read (no second pass for what the
+# readers open) as long as the data read so far expands at most EAGER_RATIO times (after
+# EAGER_FREE_BYTES); beyond that (zeros, a bomb: real bundles compress 5 to 30 times) a
+# member is only indexed, and copied when a reader first opens it.
+EAGER_RATIO = 100
+EAGER_FREE_BYTES = 16 * 1024 * 1024
+MAX_FETCH_PASSES = 4  # on-demand passes over the archive before the next copies every deferred member
+_CHUNK = 1024 * 1024
+# tarfile's stream buffer: every read copies what remains of it, so a large one makes
+# archives of many small files slow (64 KiB: 100,000 entries read in seconds).
+_STREAM_BUFFER = 64 * 1024
+_TRAILING_CHECK_BYTES = 1024 * 1024  # decompressed bytes looked at after the end-of-archive blocks
 
-    def __init__(self) -> None:
-        self.path = tempfile.mkdtemp(prefix="kbundle-")
-        self._finalizer = weakref.finalize(self, shutil.rmtree, self.path, True)
 
-    def remove(self) -> None:
-        self._finalizer()
+class _StopReading(Exception):
+    """An entry that cannot be skipped safely: reading stops there (recorded as a problem)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile's header parsing, refusing extended headers (PAX, GNU long names) larger
+    than MAX_HEADER_BYTES before tarfile reads them into memory."""
+
+    def _proc_gnulong(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
+        _check_header_size(self)
+        return super()._proc_gnulong(tarfile)  # type: ignore[misc, no-any-return]
+
+    def _proc_pax(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
+        _check_header_size(self)
+        return super()._proc_pax(tarfile)  # type: ignore[misc, no-any-return]
+
+
+def _check_header_size(info: tarfile.TarInfo) -> None:
+    if info.size > MAX_HEADER_BYTES:
+        raise _StopReading(info.name, f"extended tar header of {_human(info.size)} (more than "
+                                      f"{_human(MAX_HEADER_BYTES)}); reading stopped here")
+
+
+_ARCHIVE_ERRORS: tuple[type[Exception], ...] = (tarfile.TarError, ValueError, UnicodeError, *DATA_ERRORS)
+_END_ERRORS: tuple[type[Exception], ...] = (RatioExceeded, *DATA_ERRORS)
+_FETCH_ERRORS: tuple[type[Exception], ...] = (_StopReading, RatioExceeded, *_ARCHIVE_ERRORS)
 
 
 class TarSource(Source):
     """A tar archive.  Plain tar is read in place (seek to each member's data); compressed
-    tar is streamed once and its accepted members copied to a private temporary directory."""
+    tar is streamed with :class:`DecompressingReader` and its members copied to a private
+    temporary directory: at once while that stays proportionate to the archive, else when
+    a reader first opens them."""
 
     kind = "tar"
 
@@ -287,11 +330,22 @@ class TarSource(Source):
         self.compression = compression  # "", "gz", "xz", "bz2"
         self._offsets: dict[str, tuple[int, int]] = {}  # plain tar: path -> (offset, size)
         self._stored: dict[str, str] = {}  # compressed: path -> temp file
-        self._tmp: _TempDir | None = None
+        self._deferred: dict[str, int] = {}  # compressed: path -> entry number, copied when read
+        self._wanted: set[str] = set()  # deferred paths the readers will open (see expect())
+        self._fetch_passes = 0
+        self._written = 0  # bytes written to the temporary directory
+        self._copies = 0  # files written there (their numbered names)
+        self._tmp: TempDir | None = None
         self._links: list[tuple[str, str, bool]] = []  # (path, target, is_symlink)
+        self._entry = ""  # name of the entry being read (named by a problem that stops reading)
         try:
             self._scan()
-        except (tarfile.TarError, EOFError, OSError, ValueError, UnicodeError, lzma.LZMAError, zlib_error()) as e:
+        except _StopReading as e:
+            self._problem(e.path, e.reason)
+        except RatioExceeded as e:
+            self._problem(self._entry or os.path.basename(path),
+                          f"{e}; reading stopped here (raise --max-compression-ratio to read on)")
+        except _ARCHIVE_ERRORS as e:
             if not self.files and not self.problems:
                 self.close()
                 raise SourceError(f"{path}: not a readable tar archive ({e})") from None
@@ -301,69 +355,173 @@ class TarSource(Source):
             raise
         self._resolve_links()
 
+    # -- listing
     def _scan(self) -> None:
-        lim = self.limits
-        if self.compression:
-            # Our own decompressing reader (bounded output per read) under tarfile's plain
-            # stream mode: skipping a refused member then costs only its decompression
-            # (about 1 s per GB of zeros), never a copy of an inflated buffer.
-            self._tmp = _TempDir()
-            with _decompressing_open(self.origin, self.compression) as raw:
-                with tarfile.open(fileobj=raw, mode="r|", bufsize=1 << 20) as tf:
-                    self._members(tf, lim)
-        else:
-            with tarfile.open(self.origin, "r:") as tf:
-                self._members(tf, lim)
+        if not self.compression:
+            with tarfile.open(self.origin, "r:", tarinfo=_BoundedTarInfo) as tf:
+                self._members(tf, None)
+            return
+        self._tmp = TempDir()
+        reader = DecompressingReader(self.origin, self.compression, self.limits.max_compression_ratio)
+        with reader, tarfile.open(fileobj=reader, mode="r|", bufsize=_STREAM_BUFFER, tarinfo=_BoundedTarInfo) as tf:
+            if self._members(tf, reader):
+                self._check_end(reader)
 
-    def _members(self, tf: tarfile.TarFile, lim: ReadLimits) -> None:
-        count = 0
-        written = 0
-        for m in tf:
-            count += 1
-            if count > lim.max_members:
-                self._problem(m.name, f"more than --max-members ({lim.max_members}) entries; the rest is not read")
-                break
-            path, reason = clean_member_path(m.name)
-            if path is None:
-                self._problem(m.name, reason or "refused")
-                continue
-            if m.isdir():
-                if path:
-                    self.dirs.add(path)
-                continue
-            if not path:
-                continue
-            if m.issym() or m.islnk():
-                self._links.append((path, m.linkname, m.issym()))
-                continue
-            if not m.isreg():
-                self._problem(path, "not a regular file (device, FIFO or other special entry); ignored")
-                continue
-            if m.issparse():
-                self._problem(path, "sparse archive entry refused")
-                continue
-            if not self._admit(path, m.size):
-                if self.full:
-                    break
-                continue
-            self._note_mtime(m.mtime)
-            if self.compression:
-                assert self._tmp is not None
-                sub = os.path.join(self._tmp.path, str(written // 4096))
-                if written % 4096 == 0:
-                    os.makedirs(sub, exist_ok=True)
-                dest = os.path.join(sub, str(written))
-                written += 1
-                src = tf.extractfile(m)
-                if src is None:  # pragma: no cover - regular files always have data
-                    continue
-                with open(dest, "wb") as out:
-                    _copy_capped(src, out, m.size)
-                self._stored[path] = dest
+    def _members(self, tf: tarfile.TarFile, reader: DecompressingReader | None) -> bool:
+        """List (and copy, from a stream) the entries; True when the archive's end was reached."""
+        max_members = self.limits.max_members
+        for count, m in enumerate(tf, 1):
+            self._entry = m.name
+            if count > max_members:
+                self._problem(m.name, f"more than --max-members ({max_members}) entries; the rest is not read")
+                return False
+            if not self._member(tf, m, count - 1, reader):
+                return False
+            if reader is not None:
+                self._skip_to_next_header(tf, m)
+        return True
+
+    def _member(self, tf: tarfile.TarFile, m: tarfile.TarInfo, index: int, reader: DecompressingReader | None) -> bool:
+        """Record one entry; False when reading must stop."""
+        lim = self.limits
+        path, reason = clean_member_path(m.name)
+        if path is None:
+            self._problem(m.name, reason or "refused")
+            return True
+        if m.isdir():
+            if path:
+                self.dirs.add(path)
+            return True
+        if not path:
+            return True
+        if m.issym() or m.islnk():
+            self._links.append((path, m.linkname, m.issym()))
+            return True
+        if not m.isreg():
+            self._problem(path, "not a regular file (device, FIFO or other special entry); ignored")
+            return True
+        if m.issparse():
+            self._problem(path, "sparse archive entry refused")
+            return True
+        if m.size > lim.max_total_bytes:
+            # Skipping it would mean walking its declared size (up to 8 EiB in a PAX header).
+            self._problem(path, f"declares {_human(m.size)} of data, more than --max-total-bytes "
+                                f"({_human(lim.max_total_bytes)}); reading stopped here")
+            return False
+        if not self._admit(path, m.size):
+            return not self.full
+        self._note_mtime(m.mtime)
+        if reader is None:
+            self._offsets[path] = (m.offset_data, m.size)
+        else:
+            dest = self._copy(tf, m, reader, eager=True)
+            if dest is None:
+                self._deferred[path] = index
             else:
-                self._offsets[path] = (m.offset_data, m.size)
-            self.files[path] = m.size
-            self._add_dirs(path)
+                self._stored[path] = dest
+        self.files[path] = m.size
+        self._add_dirs(path)
+        return True
+
+    def _skip_to_next_header(self, tf: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+        """Walk the stream to the next header ourselves: tarfile's stream seek walks the
+        declared size even past the end of the data, one empty read at a time."""
+        stream = tf.fileobj
+        assert stream is not None
+        left = tf.offset - stream.tell()
+        if left > self.limits.max_total_bytes + BLOCK:
+            raise _StopReading(m.name, f"declares {_human(left)} of data; reading stopped here")
+        while left > 0:
+            chunk = stream.read(min(left, _CHUNK))
+            if not chunk:
+                raise EOFError(f"archive ends inside {m.name}")
+            left -= len(chunk)
+
+    def _check_end(self, reader: DecompressingReader) -> None:
+        """Report what follows the end-of-archive blocks (ignored: gzip -d does the same)."""
+        extra = 0
+        try:
+            while extra <= _TRAILING_CHECK_BYTES:
+                chunk = reader.read(_CHUNK)
+                if not chunk:
+                    break
+                extra += len(chunk.strip(b"\0"))
+        except _END_ERRORS as e:
+            self._problem(os.path.basename(self.origin), f"damaged data after the end of the archive ignored ({e})")
+            return
+        if extra:
+            self._problem(os.path.basename(self.origin), "data after the end of the tar archive ignored")
+        if reader.trailing:
+            self._problem(os.path.basename(self.origin), f"{reader.trailing} bytes of trailing data after the "
+                                                         f"{self.compression} data ignored")
+
+    # -- copying members of a compressed archive
+    def _dest(self) -> str:
+        """A new numbered file name in the temporary directory (per process: a forked text
+        scanner may copy members too)."""
+        assert self._tmp is not None
+        n = self._copies
+        self._copies += 1
+        sub = os.path.join(self._tmp.path, f"{os.getpid()}-{n // 4096}")
+        if n % 4096 == 0 or not os.path.isdir(sub):
+            os.makedirs(sub, exist_ok=True)
+        return os.path.join(sub, str(n))
+
+    def _copy(self, tf: tarfile.TarFile, m: tarfile.TarInfo, reader: DecompressingReader, eager: bool) -> str | None:
+        """Copy the data of ``m`` (the stream is at its start) to a new temporary file; with
+        ``eager``, give up (None, nothing kept) when the copy would be out of proportion to
+        the archive."""
+        stream = tf.fileobj
+        assert stream is not None
+        dest = self._dest()
+        left = m.size
+        with open(dest, "wb") as out:
+            while left > 0:
+                n = min(left, _CHUNK)
+                if eager and reader.produced > EAGER_RATIO * reader.consumed + EAGER_FREE_BYTES:
+                    break
+                chunk = stream.read(n)
+                if not chunk:
+                    raise EOFError(f"archive ends inside {m.name}")
+                out.write(chunk)
+                self._written += len(chunk)
+                left -= len(chunk)
+        if left > 0:
+            os.remove(dest)
+            return None
+        return dest
+
+    def expect(self, paths: Iterable[str]) -> None:
+        self._wanted.update(p for p in paths if p in self._deferred)
+
+    def _fetch(self, path: str) -> None:
+        """Copy a deferred member (and the other deferred members the readers will open)
+        in one more pass over the archive."""
+        self._fetch_passes += 1
+        if self._fetch_passes > MAX_FETCH_PASSES:
+            wanted_indexes = set(self._deferred.values())
+        else:
+            wanted_indexes = {self._deferred[p] for p in self._wanted | {path} if p in self._deferred}
+        by_index: dict[int, list[str]] = {}
+        for p, index in self._deferred.items():
+            if index in wanted_indexes:
+                by_index.setdefault(index, []).append(p)
+        last = max(by_index)
+        reader = DecompressingReader(self.origin, self.compression, self.limits.max_compression_ratio)
+        try:
+            with reader, tarfile.open(fileobj=reader, mode="r|", bufsize=_STREAM_BUFFER, tarinfo=_BoundedTarInfo) as tf:
+                for index, m in enumerate(tf):
+                    if index in by_index:
+                        dest = self._copy(tf, m, reader, eager=False)
+                        for p in by_index[index]:
+                            self._stored[p] = dest  # type: ignore[assignment]  # not eager: never None
+                            self._deferred.pop(p, None)
+                            self._wanted.discard(p)
+                    if index >= last:
+                        break
+                    self._skip_to_next_header(tf, m)
+        except _FETCH_ERRORS as e:
+            raise OSError(f"cannot read it from the archive again: {e}") from None
 
     def _resolve_links(self) -> None:
         for path, target, is_sym in self._links:
@@ -382,6 +540,8 @@ class TarSource(Source):
                 self.files[path] = self.files[resolved]
                 if resolved in self._stored:
                     self._stored[path] = self._stored[resolved]
+                if resolved in self._deferred:
+                    self._deferred[path] = self._deferred[resolved]
                 if resolved in self._offsets:
                     self._offsets[path] = self._offsets[resolved]
                 self._add_dirs(path)
@@ -391,6 +551,8 @@ class TarSource(Source):
                 self._problem(path, f"link to {target}, which is not a file of the bundle; ignored")
 
     def read(self, path: str) -> bytes:
+        if path in self._deferred:
+            self._fetch(path)
         if path in self._stored:
             with open(self._stored[path], "rb") as f:
                 return f.read()
@@ -406,6 +568,10 @@ class TarSource(Source):
     @property
     def temp_dir(self) -> str | None:
         return self._tmp.path if self._tmp else None
+
+
+_ZIP_MEMBER_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, *DATA_ERRORS)
 
 
 class ZipSource(Source):
@@ -448,27 +614,16 @@ class ZipSource(Source):
 
     def read(self, path: str) -> bytes:
         # ZipExtFile never returns more than the declared file_size (checked by _admit).
-        with self._zip.open(self._names[path]) as f:
-            return f.read(self.limits.max_file_bytes + 1)[: self.limits.max_file_bytes]
+        try:
+            with self._zip.open(self._names[path]) as f:
+                return f.read(self.limits.max_file_bytes + 1)[: self.limits.max_file_bytes]
+        except _ZIP_MEMBER_ERRORS as e:
+            # a damaged member (bad CRC or data, an unsupported method, encryption): that
+            # file is unreadable, the others are not
+            raise OSError(f"damaged zip member ({type(e).__name__}: {e})") from None
 
     def close(self) -> None:
         self._zip.close()
-
-
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error
-
-
-def _copy_capped(src: BinaryIO, out: BinaryIO, size: int) -> None:
-    left = size
-    while left > 0:
-        chunk = src.read(min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("unexpected end of data")
-        out.write(chunk)
-        left -= len(chunk)
 
 
 # --------------------------------------------------------------------------- opening
@@ -485,14 +640,6 @@ def _looks_like_tar(block: bytes) -> bool:
         return True
     except tarfile.TarError:
         return False
-
-
-def _decompressing_open(path: str, compression: str) -> BinaryIO:
-    if compression == "gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    if compression == "xz":
-        return lzma.open(path, "rb")  # type: ignore[return-value]
-    return bz2.open(path, "rb")  # type: ignore[return-value]
 
 
 def open_source(path: str | os.PathLike[str], limits: ReadLimits) -> Source:
@@ -525,9 +672,9 @@ def open_source(path: str | os.PathLike[str], limits: ReadLimits) -> Source:
         compression = "bz2"
     if compression:
         try:
-            with _decompressing_open(p, compression) as f:
+            with DecompressingReader(p, compression) as f:
                 inner = f.read(512)
-        except (OSError, EOFError, lzma.LZMAError, zlib_error()) as e:
+        except DATA_ERRORS as e:
             raise SourceError(f"{p}: damaged {compression} data ({e})") from None
         if _looks_like_tar(inner):
             return TarSource(p, limits, compression)
@@ -539,7 +686,7 @@ def open_source(path: str | os.PathLike[str], limits: ReadLimits) -> Source:
 
 def _single_compressed(path: str, limits: ReadLimits, compression: str) -> Source:
     """One compressed file that is not a tar (e.g. ``dump.txt.gz``): decompress it, capped."""
-    tmp = _TempDir()
+    tmp = TempDir()
     name = os.path.basename(path)
     for suffix in (".gz", ".xz", ".bz2", ".tgz"):
         if name.endswith(suffix):
@@ -547,7 +694,7 @@ def _single_compressed(path: str, limits: ReadLimits, compression: str) -> Sourc
             break
     dest = os.path.join(tmp.path, "0")
     try:
-        with _decompressing_open(path, compression) as src, open(dest, "wb") as out:
+        with DecompressingReader(path, compression, limits.max_compression_ratio) as src, open(dest, "wb") as out:
             left = limits.max_file_bytes
             while True:
                 chunk = src.read(1 << 20)
@@ -562,7 +709,10 @@ def _single_compressed(path: str, limits: ReadLimits, compression: str) -> Sourc
     except SourceError:
         tmp.remove()
         raise
-    except (OSError, EOFError, lzma.LZMAError, zlib_error()) as e:
+    except RatioExceeded as e:
+        tmp.remove()
+        raise SourceError(f"{path}: {e} (see --max-compression-ratio)") from None
+    except DATA_ERRORS as e:
         tmp.remove()
         raise SourceError(f"{path}: damaged {compression} data ({e})") from None
     src_obj = SingleFileSource(path, limits, data_path=dest, name=name)

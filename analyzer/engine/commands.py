@@ -83,6 +83,7 @@ def analyze_command(
     max_total_bytes: int | None = None,
     max_file_bytes: int | None = None,
     max_members: int | None = None,
+    max_compression_ratio: int | None = None,
 ) -> int:
     from analyzer.report.render import FORMATS, FormatUnavailable, render
 
@@ -122,7 +123,7 @@ def analyze_command(
     from analyzer.bundle.reader import BundleError, open_bundle
 
     try:
-        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members)
+        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members, max_compression_ratio)
     except ValueError as e:
         return _err(str(e))
     from analyzer.engine.parallel import TextScan

@@ -358,12 +358,13 @@ class RuleFunctions(jfunctions.Functions):
     def _func_parse_yaml(self, s: Any) -> Any:
         if not isinstance(s, str) or len(s) > 5_000_000:
             return None
-        from analyzer.rules.yamlpos import safe_load_plain
+        from analyzer.bundle.formats.common import load_yaml_checked
 
-        try:
-            return safe_load_plain(s)
-        except Exception:  # noqa: BLE001 - any YAML problem means "not YAML"
+        try:  # bundle text: aliases are bounded as in the bundle's own YAML files
+            docs = load_yaml_checked(s)
+        except Exception:  # noqa: BLE001 - any YAML problem (an alias bomb too) means "not YAML"
             return None
+        return docs[0] if len(docs) == 1 else None
 
     # -------------------------------------------------------------- helpers
     @signature(ANY)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +36,10 @@ def sandbox(tmp_path: Path):
     tmp.mkdir()
     env = dict(os.environ, TMPDIR=str(tmp), HOME=str(work), PYTHONPATH=str(REPO), NO_COLOR="1", COLUMNS="200")
 
-    def run(*args: str, timeout: float = 120) -> Run:
+    def run(*args: str, timeout: float = 120, preexec_fn: Callable[[], None] | None = None) -> Run:
         before = snapshot(work)
         p = subprocess.run([sys.executable, "-m", "analyzer.cli", *args], cwd=work, env=env, capture_output=True,
-                           text=True, errors="replace", timeout=timeout)
+                           text=True, errors="replace", timeout=timeout, preexec_fn=preexec_fn)
         after = snapshot(work)
         created = {c for c in after - before if not c.startswith(("out", "reports"))}
         assert not created, f"files written outside the output path: {sorted(created)[:5]}"
@@ -49,6 +50,8 @@ def sandbox(tmp_path: Path):
         return Run(p.returncode, p.stdout, p.stderr)
 
     run.work = work  # type: ignore[attr-defined]
+    run.tmp = tmp  # type: ignore[attr-defined]
+    run.env = env  # type: ignore[attr-defined]
     return run
 
 

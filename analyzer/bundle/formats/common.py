@@ -82,7 +82,8 @@ class ReadContext:
             data = self.read(full)
             if data is None:
                 return None
-        return parse_yaml(self.bundle, full, data, self.limits.max_yaml_alias_expansion)
+        return parse_yaml(self.bundle, full, data, self.limits.max_yaml_alias_expansion,
+                          self.limits.max_yaml_alias_bytes)
 
     def structured(self, full: str) -> list[Any] | None:
         """Documents of a .json / .yaml / .yml file (JSON first, YAML for the rest)."""
@@ -92,7 +93,8 @@ class ReadContext:
         if full.endswith(".json"):
             doc = parse_json(self.bundle, full, data)
             return None if doc is None else [doc]
-        return parse_yaml(self.bundle, full, data, self.limits.max_yaml_alias_expansion)
+        return parse_yaml(self.bundle, full, data, self.limits.max_yaml_alias_expansion,
+                          self.limits.max_yaml_alias_bytes)
 
     def text(self, full: str, vpath: str) -> TextFile:
         """A lazily read text file; read errors and invalid UTF-8 become problems when read."""
@@ -194,14 +196,16 @@ def parse_json(bundle: Bundle, path: str, data: bytes) -> Any:
 _YAML_ALIAS = re.compile(rb"(?:^|[\s\[{,:?-])\*[^\s,\[\]{}'\"]", re.MULTILINE)
 
 
-class _AliasBomb(Exception):
-    pass
+class YamlAliasBomb(Exception):
+    """A YAML document whose aliases would expand it out of proportion, or refer to itself."""
 
 
-def _expanded_size(node: yaml.Node, limit: int) -> int:
+def _expanded_size(node: yaml.Node, limit: int, byte_limit: int | None = None) -> int:
     """Number of nodes the document has once every alias is expanded (iterative, memoised).
-    Raises _AliasBomb past ``limit`` or on a recursive alias."""
-    sizes: dict[int, int] = {}
+    Raises YamlAliasBomb past ``limit`` nodes or ``byte_limit`` bytes of scalars (a short
+    alias of a long string repeated is cheap in nodes, not in bytes), or on a recursive
+    alias.  Nothing is expanded: sizes are computed once per distinct node."""
+    sizes: dict[int, tuple[int, int]] = {}  # node -> (nodes, scalar characters) once expanded
     on_path: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(node, False)]
     while stack:
@@ -209,19 +213,29 @@ def _expanded_size(node: yaml.Node, limit: int) -> int:
         key = id(n)
         if done:
             on_path.discard(key)
-            total = 1
+            total, size = 1, 0
             if isinstance(n, yaml.SequenceNode):
-                total += sum(sizes[id(c)] for c in n.value)
+                for c in n.value:
+                    cn, cs = sizes[id(c)]
+                    total, size = total + cn, size + cs
             elif isinstance(n, yaml.MappingNode):
-                total += sum(sizes[id(k)] + sizes[id(v)] for k, v in n.value)
+                for k, v in n.value:
+                    kn, ks = sizes[id(k)]
+                    vn, vs = sizes[id(v)]
+                    total, size = total + kn + vn, size + ks + vs
+            else:
+                size = len(n.value)
             if total > limit:
-                raise _AliasBomb(f"aliases expand the document beyond {limit} nodes (alias bomb?)")
-            sizes[key] = total
+                raise YamlAliasBomb(f"aliases expand the document beyond {limit} nodes (alias bomb?)")
+            if byte_limit is not None and size > byte_limit:
+                raise YamlAliasBomb(f"aliases expand the document beyond {byte_limit / 2**20:.1f} MiB of text "
+                                    "(alias bomb?)")
+            sizes[key] = (total, size)
             continue
         if key in sizes:
             continue
         if key in on_path:
-            raise _AliasBomb("recursive YAML alias")
+            raise YamlAliasBomb("recursive YAML alias")
         on_path.add(key)
         stack.append((n, True))
         if isinstance(n, yaml.SequenceNode):
@@ -230,23 +244,27 @@ def _expanded_size(node: yaml.Node, limit: int) -> int:
             for k, v in n.value:
                 stack.append((k, False))
                 stack.append((v, False))
-    return sizes[id(node)]
+    return sizes[id(node)][0]
 
 
-def _load_checked(text: str, max_expansion: int) -> list[Any]:
-    """Like yaml.load_all, but composes each document first and refuses alias bombs."""
-    loader = _YamlLoader(text)
+def load_yaml_checked(text: str, max_expansion: int = 10_000, max_alias_bytes: int = 16 * 1024 * 1024,
+                      loader: type | None = None) -> list[Any]:
+    """Every document of ``text`` (with ``loader``, by default the bundle's safe loader).
+    A document whose aliases would expand it by more than ``max_expansion`` nodes or
+    ``max_alias_bytes`` characters beyond twice its written size raises
+    :class:`YamlAliasBomb` before anything is expanded."""
+    composer = (loader or _YamlLoader)(text)
     docs: list[Any] = []
     try:
-        while loader.check_node():
-            node = loader.get_node()
+        while composer.check_node():
+            node = composer.get_node()
             if node is None:
                 continue
             counted = _count_nodes(node)
-            _expanded_size(node, max(max_expansion, 0) + counted * 2)
-            docs.append(loader.construct_document(node))
+            _expanded_size(node, max(max_expansion, 0) + counted * 2, max(max_alias_bytes, 0) + len(text) * 2)
+            docs.append(composer.construct_document(node))
     finally:
-        loader.dispose()
+        composer.dispose()
     return docs
 
 
@@ -267,12 +285,14 @@ def _count_nodes(node: yaml.Node) -> int:
     return len(seen)
 
 
-def parse_yaml(bundle: Bundle, path: str, data: bytes, max_alias_expansion: int = 10_000) -> list[Any] | None:
+def parse_yaml(bundle: Bundle, path: str, data: bytes, max_alias_expansion: int = 10_000,
+               max_alias_bytes: int = 16 * 1024 * 1024) -> list[Any] | None:
     """All documents of a YAML file (None, with a recorded problem, when unreadable).
 
     Safe loader only (the C one when available).  Documents using aliases are composed
     first and refused when aliases would expand them by more than ``max_alias_expansion``
-    nodes beyond twice their written size (billion laughs)."""
+    nodes or ``max_alias_bytes`` characters beyond twice their written size (billion
+    laughs; one long string aliased many times)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -280,7 +300,7 @@ def parse_yaml(bundle: Bundle, path: str, data: bytes, max_alias_expansion: int 
         return None
     try:
         if _YAML_ALIAS.search(data):
-            docs = _load_checked(text, max_alias_expansion)
+            docs = load_yaml_checked(text, max_alias_expansion, max_alias_bytes)
         else:
             docs = list(yaml.load_all(text, Loader=_YamlLoader))  # noqa: S506 - a safe loader
         out = []
@@ -292,7 +312,7 @@ def parse_yaml(bundle: Bundle, path: str, data: bytes, max_alias_expansion: int 
             if d is not None:
                 out.append(d)
         return out
-    except _AliasBomb as e:
+    except YamlAliasBomb as e:
         bundle.add_problem(path, f"refused YAML: {e}")
     except RecursionError:
         bundle.add_problem(path, "YAML nested too deeply")
