@@ -176,6 +176,33 @@ def test_log_cap_keeps_newest_lines(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("transport", ["proxy", "kubectl-logs"])
+def test_log_cap_redacts_before_it_cuts(tmp_path: Path, transport: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cap that falls inside a private key block must not leave the key's body: the log is
+    redacted whole, then cut (issue 14 point 12)."""
+    need_kubectl()
+    if transport == "kubectl-logs":
+        monkeypatch.setattr("analyzer.collect.collector.KubectlProxy.start", lambda self, wait_s=15.0: False)
+    body = [f"MIIEk{i:02d}" + "QIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQC7plantedKeyLine"[: 58] for i in range(20)]
+    block = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END PRIVATE KEY-----\n"
+    log = "".join(f"line {i}\n" for i in range(500)) + "loaded key:\n" + block + "".join(
+        f"after {i}\n" for i in range(10))
+    cap = len(log) - log.index(body[9]) - 7  # the newest `cap` bytes start inside body line 9
+    source = write_planted_bundle(tmp_path / "planted", worker_log=log)
+    kubeconfig = tmp_path / "kubeconfig"
+    with served(source, kubeconfig):
+        rc, err = collect(kubeconfig, tmp_path / "out", max_log_bytes=cap, namespaces=["shop"])
+    assert rc == 0, err
+    text = (tmp_path / "out/logs/shop/worker/main.log").read_text()
+    for line in body:
+        assert line[:16] not in text, f"key body {line!r} survived the cap in {text!r}"
+    assert text.endswith("after 9\n") and len(text.encode()) <= cap
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f["path"] == "logs/shop/worker/main.log")
+    assert entry["truncated"] is True
+    assert manifest["redactions"].get("private-key", 0) >= 1
+
+
+@pytest.mark.parametrize("transport", ["proxy", "kubectl-logs"])
 def test_forbidden_kind_and_timed_out_log_give_partial_bundle(tmp_path: Path, transport: str,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Logs go through one ``kubectl proxy``; when it cannot start, through ``kubectl logs``."""
