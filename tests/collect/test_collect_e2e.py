@@ -328,3 +328,24 @@ def test_existing_output_is_refused(tmp_path: Path) -> None:
     rc = collect_command(output=tmp_path / "out.tar.gz", kubectl=sys.executable, stream=err)
     assert rc == 2 and "already exists" in err.getvalue()
     assert (tmp_path / "out.tar.gz").read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("env", ["missing-kubeconfig-env", "no-kubeconfig-at-all"])
+def test_missing_kubeconfig_is_named_not_localhost_8080(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         env: str) -> None:
+    """KUBECONFIG naming no file (or no kubeconfig anywhere) is reported as that, before
+    kubectl falls back to http://localhost:8080 and says "connection refused" (issue 14 point 17)."""
+    binary = need_kubectl()
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    if env == "missing-kubeconfig-env":
+        monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    err = io.StringIO()
+    rc = collect_command(output=tmp_path / "out.tar.gz", kubectl=binary, stream=err, nodes=["none"], timeout=5)
+    message = err.getvalue()
+    assert rc == 2 and message.count("\n") == 1, message
+    assert "localhost:8080" not in message and "kubeconfig" in message
+    if env == "missing-kubeconfig-env":
+        assert f"KUBECONFIG={tmp_path / 'missing'}" in message
+    else:
+        assert str(tmp_path / "home" / ".kube" / "config") in message
+    assert not (tmp_path / "out.tar.gz").exists()
