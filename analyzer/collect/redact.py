@@ -186,9 +186,9 @@ def _trivial(value: str) -> bool:
     return value.strip().strip("\"'").lower() in _TRIVIAL or value.startswith("<redacted")
 
 
-def _is_working_directory(name: str, value: str) -> bool:
+def _is_working_directory(name: Any, value: str) -> bool:
     """``PWD=/home/app`` is the shell's working directory, not a password."""
-    return name_tokens(name) == ["pwd"] and value.strip("\"'").startswith("/")
+    return isinstance(name, str) and name_tokens(name) == ["pwd"] and value.strip("\"'").startswith("/")
 
 
 _KV_KEY_WORD = re.compile(_KV_KEY_WORDS, re.IGNORECASE)
@@ -541,19 +541,24 @@ class Redactor:
             for field in ("data", "stringData"):
                 values = obj.get(field)
                 if isinstance(values, dict):
-                    for k, v in values.items():
-                        values[k] = _size_marker(v, base64_encoded=field == "data")
-                        local["secret-value"] += 1
+                    for k in values:
+                        self._mark(values, k, field == "data", local, "secret-value")
         elif kind == "ConfigMap":
             if isinstance(obj.get("binaryData"), dict):
-                for k, v in obj["binaryData"].items():
-                    obj["binaryData"][k] = _size_marker(v, base64_encoded=True)
-                    local["configmap-binary-data"] += 1
+                for k in obj["binaryData"]:
+                    self._mark(obj["binaryData"], k, True, local, "configmap-binary-data")
             if is_helm_release_configmap(obj) and isinstance(obj.get("data"), dict):
-                for k, v in obj["data"].items():
-                    obj["data"][k] = _size_marker(v, base64_encoded=False)
-                    local["helm-release"] += 1
+                for k in obj["data"]:
+                    self._mark(obj["data"], k, False, local, "helm-release")
         self._walk(obj, local, parent_key="")
+
+    @staticmethod
+    def _mark(values: dict[Any, Any], key: Any, base64_encoded: bool, local: Counter[str], name: str) -> None:
+        """Replace a stored value by its size marker; counted unless it was one already."""
+        marked = _size_marker(values[key], base64_encoded)
+        if marked != values[key]:
+            values[key] = marked
+            local[name] += 1
 
     def _walk(self, node: Any, local: Counter[str], parent_key: str, inherited: bool = False) -> Any:
         """Return the redacted value of ``node`` (containers are changed in place).

@@ -482,3 +482,26 @@ def test_secret_references_and_lookup_keys_are_not_masked() -> None:
         r = Redactor()
         assert r.obj(obj) == before
         assert r.counts() == {}
+
+
+_KEYS = st.sampled_from(["name", "value", "type", "key", "password", "apiKeys", "credentials", "secretName",
+                         "topologyKey", "data", "stringData", "items", "spec", "env", "token", "args", "PWD"])
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=30), SECRET)
+_JSONISH = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(_KEYS, inner, max_size=5)), max_leaves=25)
+_ANNOTATION_VALUES = st.one_of(st.text(max_size=60), _JSONISH.map(json.dumps),
+                               _JSONISH.map(lambda v: _gzip_b64(json.dumps({"kind": "Secret", "data": v}))))
+
+
+@PROPS
+@given(kind=st.sampled_from(["Secret", "ConfigMap", "Pod", "Widget"]), body=st.dictionaries(_KEYS, _JSONISH, max_size=5),
+       annotations=st.dictionaries(st.sampled_from([a for a, _ in APPLIED_COPIES] + ["kapp.k14s.io/original-diff"]),
+                                   _ANNOTATION_VALUES, max_size=3),
+       labels=st.sampled_from([{}, {"owner": "helm"}, {"OWNER": "TILLER"}]))
+def test_any_object_redacts_without_error_and_twice_changes_nothing(kind: str, body: dict, annotations: dict,
+                                                                    labels: dict) -> None:
+    obj = {"kind": kind, "metadata": {"name": "x", "labels": labels, "annotations": annotations}, **body}
+    once = Redactor().obj(obj)
+    again = Redactor()
+    assert again.obj(copy.deepcopy(once)) == once
+    assert again.counts() == {}
