@@ -429,6 +429,79 @@ def _dsn_passwords(s: str) -> tuple[str, int]:
     return "".join(out), n
 
 
+_STRUCTURED_KEY = re.compile(r"(?<![/\w.\\-])(?P<key>[\w.-]++)(?:\\?[\"'])?[ \t]*[:=][ \t]*(?=[\[{])")
+_MAX_STRUCTURE = 4096
+
+
+_STRUCTURE_CHARS = re.compile(r"[\[\]{}\"'\\\n]")
+
+
+def _balanced_end(s: str, start: int) -> tuple[int | None, int]:
+    """``(end, scanned)``: the end of the ``{...}``/``[...]`` opening at ``start`` (quoted
+    strings skipped), or None when it does not close on its line within
+    :data:`_MAX_STRUCTURE` characters; ``scanned`` is where the scan stopped."""
+    depth = 0
+    quote = ""
+    escaped_at = -1  # the character after a backslash inside quotes
+    stop = min(len(s), start + _MAX_STRUCTURE)
+    for m in _STRUCTURE_CHARS.finditer(s, start, stop):
+        c = m.group()
+        i = m.start()
+        if c == "\n":
+            return None, i
+        if i == escaped_at:
+            continue
+        if quote:
+            if c == "\\":
+                escaped_at = i + 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1, i + 1
+    return None, stop
+
+
+def _structured_values(s: str) -> tuple[str, int]:
+    """A map or list written after a secret-like key in text (``"password": {"value": "x"}``,
+    ``apiKeys: [a, b]``, a JSON log line): masked whole."""
+    if "{" not in s and "[" not in s:
+        return s, 0
+    out: list[str] = []
+    last = 0
+    n = 0
+    pos = 0
+    while True:
+        m = _STRUCTURED_KEY.search(s, pos)
+        if m is None:
+            break
+        pos = m.end()
+        key = m.group("key")
+        if _KV_KEY_WORD.search(key) is None or not is_sensitive_name(key):
+            continue
+        end, scanned = _balanced_end(s, m.end())
+        if end is None:
+            pos = max(pos, scanned)  # nothing closes before there: linear, whatever the input
+            continue
+        out.append(s[last:m.end()])
+        out.append(MASK)
+        last = pos = end
+        n += 1
+    if not n:
+        return s, 0
+    out.append(s[last:])
+    return "".join(out), n
+
+
+# Rewrites run before the patterns (structures whole) and after them.
+PRE_REWRITES: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
+    ("secret-field", _structured_values),
+)
 REWRITES: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
     ("private-key", _orphan_key_bodies),
     ("dsn-credentials", _dsn_passwords),
@@ -502,6 +575,10 @@ class Redactor:
     def _text(self, s: str, local: Counter[str]) -> str:
         if not s or (not self._custom and _PREFILTER.search(s) is None):
             return s
+        for name, rewrite in PRE_REWRITES:
+            s, n = rewrite(s)
+            if n:
+                local[name] += n
         for p in self.patterns:
             n = 0
 

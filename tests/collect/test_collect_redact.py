@@ -278,6 +278,10 @@ STRUCTURAL_TEMPLATES = [
     ("url-credentials", "cloning https://{s}@github.com/acme/app.git"),
     ("dsn-credentials", 'dsn="app:{s}@tcp(mysql.db.svc:3306)/orders?parseTime=true"'),
     ("dsn-credentials", "connecting to root:{s}@unix(/var/run/mysqld/mysqld.sock)/"),
+    ("secret-field", 'level=info msg="config" cfg={{"db": {{"password": {{"value": "{s}"}}, "host": "db"}}}}'),
+    ("secret-field", '{{"apiKeys": ["{s}", "other-key-0000"], "ok": true}}'),
+    ("secret-field", '{{"credentials":{{"type":"password","value":"{s}","temporary":false}}}}'),
+    ("secret-field", "loaded tokens: [{s}, second]"),
 ]
 
 
