@@ -148,7 +148,10 @@ def serve(
     bundle: Path = typer.Argument(..., help="Bundle to serve (any format kbundle reads)."),
     port: int = typer.Option(0, "--port", help="Port (0: pick a free one)."),
     address: str = typer.Option("127.0.0.1", "--address", help="Address to bind."),
-    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Where to write the kubeconfig."),
+    kubeconfig: Path | None = typer.Option(None, "--kubeconfig", help="Where to write the kubeconfig (a new file, "
+                                           "or one kbundle serve wrote)."),
+    accept_hosts: str | None = typer.Option(None, "--accept-hosts", help="Host names answered: comma-separated "
+                                            "regular expressions, as kubectl proxy (default: loopback names only)."),
 ) -> None:
     """Serve a bundle as a read-only Kubernetes API so kubectl works on it offline.
 
@@ -156,7 +159,7 @@ def serve(
     """
     from analyzer.serve.commands import serve_command
 
-    raise typer.Exit(serve_command(bundle, port, address, kubeconfig))
+    raise typer.Exit(serve_command(bundle, port, address, kubeconfig, accept_hosts))
 
 
 @app.command()

@@ -6,6 +6,7 @@ bad options (one line), 130 interrupted (nothing left under the output name).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -19,6 +20,7 @@ from typing import TextIO
 
 from analyzer.collect.bundle_writer import OutputError, check_output
 from analyzer.collect.collector import CollectOptions, Collector, CollectResult, Unusable
+from analyzer.collect.kubectl import missing_kubeconfig
 from analyzer.collect.nodes import DEFAULT_IMAGE, DEFAULT_NAMESPACE
 from analyzer.collect.progress import Progress
 from analyzer.collect.redact import Redactor
@@ -105,6 +107,9 @@ def collect_command(
         check_output(out)
     except OutputError as e:
         return fail(str(e))
+    no_config = missing_kubeconfig(os.environ) if kubeconfig is None else None
+    if no_config:
+        return fail(no_config)
 
     opts = CollectOptions(
         output=out, kubectl=binary, kubeconfig=kubeconfig, context=context,

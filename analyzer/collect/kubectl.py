@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -54,6 +54,28 @@ class CallResult:
         errors = [ln for ln in lines if not ln.startswith(("Warning:", "W0", "I0"))]
         msg = (errors or lines or [f"exit status {self.returncode}"])[-1]
         return msg[:500]
+
+
+def missing_kubeconfig(environ: Mapping[str, str]) -> str | None:
+    """Why kubectl, given no ``--kubeconfig``, would find no configuration, or None.
+
+    kubectl then talks to ``http://localhost:8080`` and says "connection refused", which
+    hides the real problem: ``KUBECONFIG`` naming no existing file, or (outside a pod) no
+    ``KUBECONFIG`` and no ``~/.kube/config``."""
+    raw = environ.get("KUBECONFIG") or ""
+    files = [p for p in raw.split(os.pathsep) if p]
+    if files:
+        if any(Path(p).is_file() for p in files):
+            return None
+        what = "file does not exist" if len(files) == 1 else "files exist"
+        return f"KUBECONFIG={raw}: no kubeconfig (the {what}); set KUBECONFIG or give --kubeconfig"
+    if environ.get("KUBERNETES_SERVICE_HOST"):
+        return None  # inside a pod: kubectl uses the service account
+    home = environ.get("HOME")
+    default = (Path(home) if home else Path.home()) / ".kube" / "config"
+    if default.is_file():
+        return None
+    return f"no kubeconfig: {default} does not exist and KUBECONFIG is not set; give --kubeconfig"
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Every container (init, regular, ephemeral) that has run gets its current log; those with a
 previous instance (a restart or a recorded last termination) also get ``--previous``.  A
 log that is larger than the cap keeps its newest bytes, cut at a line start, and the
-manifest entry says ``truncated``.  Logs are redacted before they are written.
+manifest entry says ``truncated``.  Logs are redacted before they are cut and written: a
+little more than the cap is fetched (:data:`REDACT_MARGIN`), redacted whole, then cut, so a
+cut never lands inside a secret the redactor would have recognised whole (a key block).
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ def log_targets(pod: dict[str, Any]) -> list[LogTarget]:
     return out
 
 
+# Bytes fetched beyond the cap so redaction sees whole secrets before the cut (a private key
+# block is a few KiB).
+REDACT_MARGIN = 64 * 1024
+
+
 # Answers that mean "there is no such log (any more)", not a collection failure.
 _ABSENT = re.compile(
     r"\(NotFound\)|is waiting to start|previous terminated container .* not found|ContainerCreating|PodInitializing"
@@ -103,6 +110,7 @@ def fetch_log(
     # Ask the server for the tail only (cheap for huge logs); lines average well over
     # 16 bytes, and the byte cap is exact.
     tail = max(1000, max_bytes // 16)
+    fetch_bytes = max_bytes + REDACT_MARGIN
     step = f"log {target.label()}"
     if proxy is not None and not proxy.failed:
         query = {"container": target.container, "tailLines": str(tail)}
@@ -112,25 +120,25 @@ def fetch_log(
             query["sinceSeconds"] = str(since_s)
         path = (f"/api/v1/namespaces/{quote(target.namespace, safe='')}/pods/{quote(target.pod, safe='')}/log?"
                 + urlencode(query))
-        got = proxy.get(path, timeout_s=kubectl.timeout_s, max_bytes=max_bytes)
+        got = proxy.get(path, timeout_s=kubectl.timeout_s, max_bytes=fetch_bytes)
         if not got.proxy_failed:
             command = f"kubectl proxy: GET {path}"
             if not got.ok:
                 return _failed(writer, target, step, command, got.error, got.timed_out)
             return _store(writer, redactor, target, step, got.body, command, 0, got.duration_s, got.truncated,
-                          got.dropped_bytes)
+                          got.dropped_bytes, max_bytes)
     args = ["logs", "-n", target.namespace, target.pod, "-c", target.container]
     if target.previous:
         args.append("--previous")
     if since_s:
         args.append(f"--since={since_s}s")
     args.append(f"--tail={tail}")
-    result = kubectl.run(args, max_stdout=max_bytes)
+    result = kubectl.run(args, max_stdout=fetch_bytes)
     if not result.ok:
         return _failed(writer, target, step, result.command, result.error_line(), result.timed_out,
                        detail=result.stderr)
     return _store(writer, redactor, target, step, result.stdout, result.command, result.returncode,
-                  result.duration_s, result.truncated, result.dropped_bytes)
+                  result.duration_s, result.truncated, result.dropped_bytes, max_bytes)
 
 
 def _failed(writer: StagedBundle, target: LogTarget, step: str, command: str, error: str, timed_out: bool,
@@ -143,13 +151,19 @@ def _failed(writer: StagedBundle, target: LogTarget, step: str, command: str, er
 
 
 def _store(writer: StagedBundle, redactor: Redactor, target: LogTarget, step: str, data: bytes, command: str,
-           exit_code: int, duration_s: float, truncated: bool, dropped: int) -> str | None:
+           exit_code: int, duration_s: float, truncated: bool, dropped: int, max_bytes: int) -> str | None:
     if truncated:
-        nl = data.find(b"\n")
-        if 0 <= nl < len(data) - 1:
-            dropped += nl + 1
-            data = data[nl + 1 :]
-    data = redactor.data(data)
+        data, cut = _from_line_start(data)
+        dropped += cut
+    data = redactor.data(data)  # redact first: then the cut below cannot split a secret
+    if len(data) > max_bytes:  # keep the newest bytes, from a line start (counted in redacted bytes)
+        excess = len(data) - max_bytes - 1
+        data, cut = _from_line_start(data[excess:])
+        if len(data) > max_bytes:  # one line longer than the cap
+            cut += len(data) - max_bytes
+            data = data[len(data) - max_bytes:]
+        dropped += excess + cut
+        truncated = True
     try:
         writer.put(target.path, data, command=command, exit_code=exit_code, duration_s=duration_s,
                    truncated=True if truncated else None, dropped_bytes=dropped or None)
@@ -157,3 +171,12 @@ def _store(writer: StagedBundle, redactor: Redactor, target: LogTarget, step: st
         writer.error(step, command, str(e))
         return str(e)
     return None
+
+
+def _from_line_start(data: bytes) -> tuple[bytes, int]:
+    """``data`` whose first line may be partial, from its second line on (and the bytes
+    dropped); unchanged when it is one line."""
+    nl = data.find(b"\n")
+    if 0 <= nl < len(data) - 1:
+        return data[nl + 1:], nl + 1
+    return data, 0

@@ -16,10 +16,11 @@
 #   -n NODE   node name used in the layout (default: the host name)
 #   -x MODE   how host tools run: chroot (chroot ROOT tool; the default when ROOT is not /)
 #             or direct (the tools found here)
-#   -m BYTES  cap per command output, newest bytes kept (default 20000000)
+#   -m BYTES  cap per command output, newest bytes kept from a line start (default 20000000)
 #   -M        do not mask secrets (kbundle collect masks and counts them itself); without -M
 #             a best-effort sed mask hides tokens, passwords, bearer tokens, private keys,
-#             JWTs, AWS key ids and URL credentials in the written files
+#             JWTs, AWS key ids and URL credentials in the written files (masked before the
+#             cap cuts, so a cut never leaves the tail of a key block)
 set -u
 umask 077
 
@@ -101,8 +102,46 @@ note() {
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$msg" >>"$BASE/status.tsv"
 }
 
+# mask_stream: standard input to output through the best-effort sed mask (unless -M).
+mask_stream() {
+    if [ "$MASK" != 1 ]; then
+        cat
+        return
+    fi
+    sed -e 's/\([Bb][Ee][Aa][Rr][Ee][Rr][[:space:]][[:space:]]*\)[A-Za-z0-9._~+\/=-]\{8,\}/\1<redacted>/g' \
+        -e 's/eyJ[A-Za-z0-9_-]\{4,\}\.eyJ[A-Za-z0-9_-]\{4,\}\.[A-Za-z0-9_-]*/<redacted:jwt>/g' \
+        -e 's/AKIA[0-9A-Z]\{16\}/<redacted:aws-access-key-id>/g' \
+        -e 's#\(://[^/:@[:space:]]*:\)[^/@[:space:]]*@#\1<redacted>@#g' \
+        -e 's/\([Tt][Oo][Kk][Ee][Nn]["'"'"']*[[:space:]]*[:=][[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
+        -e 's/\([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]["'"'"']*[[:space:]]*[:=][[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
+        -e 's/\([Ss][Ee][Cc][Rr][Ee][Tt]["'"'"']*[[:space:]]*[:=][[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
+        -e 's/\(client-key-data[[:space:]]*:[[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
+        -e '/-----BEGIN [A-Z ]*PRIVATE KEY/,/-----END [A-Z ]*PRIVATE KEY/{
+/-----BEGIN/b
+/-----END/b
+d
+}'
+}
+
+# The mask sees a little more than is kept (a key block is a few KiB): MARGINB bytes.
+MARGINB=$((MAXB + 65536))
+
+# cap_to FILE: the newest MAXB bytes of standard input into FILE; when that cuts, from the
+# first line start (a partial first line could be the tail of a secret without its name).
+cap_to() {
+    tail -c "$((MAXB + 1))" >"$1"
+    size=$(($(wc -c <"$1")))
+    [ "$size" -gt "$MAXB" ] || return 0
+    if [ "$(($(head -n 1 "$1" | wc -c)))" -lt "$size" ]; then
+        sed '1d' "$1" >"$TMPF/cap"
+    else
+        tail -c "$MAXB" "$1" >"$TMPF/cap"
+    fi
+    cat "$TMPF/cap" >"$1"
+}
+
 # capture NAME TOOL [ARGS...]: run a host tool (through chroot in chroot mode), keep the
-# newest MAXB bytes of its output in commands/NAME.txt and its status in status.tsv.
+# newest MAXB bytes of its output (masked first) in commands/NAME.txt and its status in status.tsv.
 capture() {
     name=$1
     shift
@@ -122,7 +161,7 @@ capture_as() {
     out="$BASE/commands/$name.txt"
     t0=$(now)
     rm -f "$TMPF/rc" "$TMPF/err"
-    { "$@" 2>"$TMPF/err" </dev/null; echo $? >"$TMPF/rc"; } | tail -c "$MAXB" >"$out"
+    { "$@" 2>"$TMPF/err" </dev/null; echo $? >"$TMPF/rc"; } | tail -c "$MARGINB" | mask_stream | cap_to "$out"
     rc=$(cat "$TMPF/rc" 2>/dev/null || echo 1)
     t1=$(now)
     if [ "$rc" != 0 ] && [ ! -s "$out" ]; then
@@ -177,8 +216,11 @@ copy_file() {
     dst="$BASE/files$hp"
     mkdir -p "$(dirname "$dst")"
     rm -f "$TMPF/err"
-    tail -c "$MAXB" "$src" >"$dst" 2>"$TMPF/err"
-    note "files$hp" $? 0 "cp $hp"
+    if tail -c "$MARGINB" "$src" 2>"$TMPF/err" | mask_stream | cap_to "$dst"; then
+        note "files$hp" 0 0 "cp $hp"
+    else
+        note "files$hp" 1 0 "cp $hp"
+    fi
 }
 
 # copy_dir HOSTDIR: copy the regular files directly inside a host directory.
@@ -346,28 +388,6 @@ awk -F '\t' '{ if (!($1 in last)) order[++n] = $1; last[$1] = $0 }
             print f[1] ": " why ": " f[4] (f[5] != "" ? " (" f[5] ")" : "")
         }
     }' "$BASE/status.tsv" >"$BASE/errors.txt"
-
-# ---------------------------------------------------------------------------- masking
-mask_file() {
-    sed -e 's/\([Bb][Ee][Aa][Rr][Ee][Rr][[:space:]][[:space:]]*\)[A-Za-z0-9._~+\/=-]\{8,\}/\1<redacted>/g' \
-        -e 's/eyJ[A-Za-z0-9_-]\{4,\}\.eyJ[A-Za-z0-9_-]\{4,\}\.[A-Za-z0-9_-]*/<redacted:jwt>/g' \
-        -e 's/AKIA[0-9A-Z]\{16\}/<redacted:aws-access-key-id>/g' \
-        -e 's#\(://[^/:@[:space:]]*:\)[^/@[:space:]]*@#\1<redacted>@#g' \
-        -e 's/\([Tt][Oo][Kk][Ee][Nn]["'"'"']*[[:space:]]*[:=][[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
-        -e 's/\([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]["'"'"']*[[:space:]]*[:=][[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
-        -e 's/\([Ss][Ee][Cc][Rr][Ee][Tt]["'"'"']*[[:space:]]*[:=][[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
-        -e 's/\(client-key-data[[:space:]]*:[[:space:]]*\)[^<[:space:]][^[:space:]]*/\1<redacted>/g' \
-        -e '/-----BEGIN [A-Z ]*PRIVATE KEY/,/-----END [A-Z ]*PRIVATE KEY/{
-/-----BEGIN/b
-/-----END/b
-d
-}' "$1" >"$TMPF/masked" && cat "$TMPF/masked" >"$1"
-}
-if [ "$MASK" = 1 ]; then
-    find "$BASE/commands" "$BASE/files" -type f 2>/dev/null | while IFS= read -r f; do
-        mask_file "$f"
-    done
-fi
 
 # ---------------------------------------------------------------------------- output
 pack() {

@@ -3,18 +3,25 @@
 One :class:`Redactor` per collection.  It masks
 
 * Secret objects: every ``data``/``stringData`` value becomes ``<redacted: N bytes>`` (keys and
-  sizes kept, values never), ConfigMap ``binaryData`` likewise;
-* in every object: the ``kubectl.kubernetes.io/last-applied-configuration`` annotation (it
-  holds whatever was applied, Secret data included) is redacted as an object itself (its
-  shape kept: rules read the applied apiVersion), ``value`` of ``{name, value}`` pairs
-  (env vars) whose name looks like a password, token, secret, key or credential, string
-  values of map keys that look like one (``password: x`` in a ConfigMap or a custom
-  resource), and the value after ``--password``-style arguments;
+  sizes kept, values never), ConfigMap ``binaryData`` likewise, and so is every ``data``
+  value of a Helm release stored in a ConfigMap (labels ``owner=helm``, Helm 3, or
+  ``OWNER=TILLER``, Helm 2: the payload holds the release's values);
+* in every object: annotations that hold a copy of the applied object (Secret data included:
+  :data:`APPLIED_COPY_ANNOTATIONS`, JSON or base64 gzip/zip) are redacted as the object they
+  copy (JSON shape kept: rules read the applied apiVersion; undecodable copies are masked
+  whole), and so is any annotation whose value is a JSON object; ``value`` of ``{name|type|key,
+  value}`` pairs (env vars, Keycloak credentials) whose name looks like a password, token,
+  secret, key or credential; values of map keys that look like one (``password: x`` in a
+  ConfigMap or a custom resource, a number, each item of a list, the leaves of a map under
+  such a key except references such as ``secretName``); the value after
+  ``--password``-style arguments;
 * in every string of an object and in all text (logs, node files): bearer and basic
-  authorization headers, private key blocks, JWTs, AWS access key ids and secret keys,
-  Google API keys, Azure account keys and SAS signatures, GitHub/Slack tokens, credentials
-  in URLs (``scheme://user:pass@host``), kubeconfig and YAML/INI/env ``token:``,
-  ``password=``, ``client-key-data:``-style fields, plus user patterns.
+  authorization headers, private key blocks (also the tail of a block whose start was cut
+  off), JWTs, AWS access key ids and secret keys, Google API keys, Azure account keys and
+  SAS signatures, GitHub/Slack tokens, credentials in URLs (``scheme://user:pass@host`` and
+  ``https://KEY@host``) and Go DSNs (``user:pass@tcp(host)``), ``mysql -pX``, ``curl -u
+  user:X``, kubeconfig and YAML/INI/env ``token:``, ``password=``, ``db.pass=``,
+  ``client-key-data:``-style fields, plus user patterns.
 
 It counts what it masks per pattern name (:meth:`Redactor.counts`), never the values.
 Structure names are left alone: ``secretKeyRef``, ``key: app`` in a selector, ``secretName``,
@@ -27,9 +34,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
+import io
 import json
 import re
 import threading
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +48,19 @@ from typing import Any
 
 MASK = "<redacted>"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# Annotations that hold a whole copy of the applied object (a Secret's data, env values):
+# kubectl apply, Carvel kapp, Rancher wrangler (JSON, or raw base64 of gzipped JSON) and
+# banzaicloud k8s-objectmatcher (JSON, or base64 of a zip with one member).
+APPLIED_COPY_ANNOTATIONS = frozenset({
+    LAST_APPLIED,
+    "kapp.k14s.io/original",
+    "objectset.rio.cattle.io/applied",
+    "banzaicloud.com/last-applied",
+})
+# Debug copies of a diff against the applied object (kapp): masked whole.
+APPLIED_DIFF_ANNOTATIONS = frozenset({"kapp.k14s.io/original-diff", "kapp.k14s.io/original-diff-full"})
+# Largest decompressed applied copy decoded (annotations are at most 256 KiB compressed).
+MAX_DECODED_COPY = 8 * 1024 * 1024
 
 # ----------------------------------------------------------------------------- names
 
@@ -58,7 +82,16 @@ _EXEMPT_LAST = frozenset(
      "algorithm", "usages", "usage", "policy", "provider", "selector", "version", "count", "required",
      "header", "source", "sources", "from", "template", "store", "audience", "audiences", "issuer",
      "kind", "field", "fields", "rotation", "strategy", "period", "duration", "timeout", "max", "min",
-     "location", "volume", "mount", "items"}
+     "location", "volume", "mount", "items", "port", "ports", "limit", "interval", "retries", "description",
+     "title", "host", "hosts", "hostname", "server", "address", "registry"}
+)
+# Words before "key"/"keys" that make it a lookup or public key, not a secret (topologyKey,
+# x-kubernetes-list-map-keys, sortKey, publicKey, sshAuthorizedKeys).
+_STRUCTURAL_KEY_OWNERS = frozenset(
+    {"topology", "sort", "partition", "routing", "map", "label", "labels", "match", "primary", "foreign", "cache",
+     "lookup", "hash", "shard", "sharding", "group", "grouping", "node", "selector", "annotation", "list", "index",
+     "dedup", "idempotency", "object", "field", "column", "metric", "tag", "join", "unique", "composite", "order",
+     "ordering", "row", "dimension", "public", "authorized", "trusted", "sign"}
 )
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -77,7 +110,11 @@ def is_sensitive_name(name: str) -> bool:
     tokens = name_tokens(name)
     if not tokens or tokens[-1] in _EXEMPT_LAST or tokens in (["key"], ["keys"]):
         return False
-    for t in tokens:
+    for i, t in enumerate(tokens):
+        if t in ("key", "keys") and i > 0 and tokens[i - 1] in _STRUCTURAL_KEY_OWNERS:
+            continue
+        if t == "auth" and i < len(tokens) - 1:
+            continue  # "auth" names a credential only at the end (basic-auth), not in bypass-auth-for
         if t in _SENSITIVE_TOKENS or any(w in t for w in _SENSITIVE_SUBSTRINGS):
             return True
         if t.endswith("token") or t.endswith("password") or t.endswith("secret"):
@@ -119,20 +156,23 @@ def _private_key(m: re.Match[str]) -> str:
 
 
 _KV_KEY_WORDS = (
-    r"password|passwd|passphrase|secret|token|credentials?|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"pass|pwd|secret|token|credentials?|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|client[_-]?key[_-]?data|auth[_-]?key|account[_-]?key"
 )
 _KV = re.compile(
     # a key containing a sensitive word, not part of a path (".../serviceaccount/token: x")
-    r"(?P<key>(?<![/\w.\\-])[\w.-]*(?:" + _KV_KEY_WORDS + r")[\w.-]*)"
+    # (the whole word, possessive: linear time; the callback checks it names a secret)
+    r"(?P<key>(?<![/\w.\\-])[\w.-]++)"
     # separator: quotes (possibly JSON-escaped), then ':' or '='
-    r"(?P<sep>(?:\\?[\"'])?[ \t]*(?P<op>[:=])[ \t]*)"
+    r"(?P<sep>(?:\\?[\"'])?[ \t]*(?P<op>(?P<eq>=)|:)[ \t]*)"
     r"(?:(?P<q>\\?[\"'])(?P<qv>[^\n]*?)(?P=q)"
-    r"|(?P<value>(?!<redacted)[^\s\"'\\,;&}\]][^\n\r\"'\\,;&}\]]*))",
+    # an unquoted value: up to white space after '=' (several pairs on a line), to the end of
+    # the line after ':' (YAML)
+    r"|(?P<value>(?!<redacted)[^\s\"'\\,;&}\]](?(eq)[^\s\"'\\,;&}\]]*|[^\n\r\"'\\,;&}\]]*)))",
     re.IGNORECASE,
 )
 _FLAG_SPACE = re.compile(
-    r"(?P<key>(?<![\w-])--?[\w.-]*(?:" + _KV_KEY_WORDS + r")[\w.-]*)(?P<sep>[ \t]+)"
+    r"(?P<key>(?<![\w-])--?[\w.-]++)(?P<sep>[ \t]+)"
     r"(?P<value>(?!<redacted)(?!-)[^\s\"'\\,;&]+)",
     re.IGNORECASE,
 )
@@ -146,11 +186,21 @@ def _trivial(value: str) -> bool:
     return value.strip().strip("\"'").lower() in _TRIVIAL or value.startswith("<redacted")
 
 
+def _is_working_directory(name: Any, value: str) -> bool:
+    """``PWD=/home/app`` is the shell's working directory, not a password."""
+    return isinstance(name, str) and name_tokens(name) == ["pwd"] and value.strip("\"'").startswith("/")
+
+
+_KV_KEY_WORD = re.compile(_KV_KEY_WORDS, re.IGNORECASE)
+
+
 def _kv_repl(m: re.Match[str]) -> str:
     key = m.group("key")
-    if not is_sensitive_name(key):
+    if _KV_KEY_WORD.search(key) is None:
         return m.group(0)
     groups = m.groupdict()
+    if not is_sensitive_name(key) or _is_working_directory(key, groups.get("qv") or groups.get("value") or ""):
+        return m.group(0)
     if groups.get("q") is not None:
         if _trivial(groups["qv"]):
             return m.group(0)
@@ -174,6 +224,31 @@ def _url_repl(m: re.Match[str]) -> str:
     if not pw or pw.startswith("<redacted"):
         return m.group(0)
     return m.group("pre") + MASK + "@"
+
+
+# Schemes whose user name is a login, not a key (``ssh://git@github.com``).
+_LOGIN_SCHEMES = frozenset({"ssh", "git+ssh", "ssh+git", "sftp", "scp", "rsync", "mailto", "smb", "ftp", "ldap"})
+
+
+def _url_user_repl(m: re.Match[str]) -> str:
+    if m.group("scheme").lower() in _LOGIN_SCHEMES:
+        return m.group(0)
+    return m.group("pre") + MASK + "@"
+
+
+def _keep_pre_mask_group(group: str) -> Callable[[re.Match[str]], str]:
+    """Mask group ``group`` (a password) and keep the rest of the match (quotes included)."""
+
+    def repl(m: re.Match[str]) -> str:
+        value = m.group(group)
+        if value.startswith("<redacted") or _trivial(value):
+            return m.group(0)
+        start, end = m.span(group)
+        base = m.start()
+        whole = m.group(0)
+        return whole[: start - base] + MASK + whole[end - base:]
+
+    return repl
 
 
 BUILTIN_PATTERNS: tuple[TextPattern, ...] = (
@@ -229,14 +304,214 @@ BUILTIN_PATTERNS: tuple[TextPattern, ...] = (
         re.compile(r"(?P<pre>\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/:@\"'<>]+:)(?P<pw>[^\s\"']*)@"),
         _url_repl,
     ),
+    TextPattern(
+        # a key as the URL's user (a Sentry DSN, https://TOKEN@github.com)
+        "url-credentials",
+        re.compile(r"(?P<pre>\b(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{1,20})://)(?!<redacted)[^\s/:@\"'<>?#]{1,512}@"
+                   r"(?=[A-Za-z0-9\[])(?!sha(?:256|384|512):)"),  # not an image digest (redis@sha256:...)
+        _url_user_repl,
+    ),
+    TextPattern(
+        # mysql -u root -pSECRET (the password glued to -p)
+        "mysql-password",
+        re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mysqlslap|mariadb"
+                   r"|mariadb-dump|mariadb-admin)\b[^\n;&|]{0,300}?[ \t]-p(?P<pw>'[^'\n]+'|\"[^\"\n]+\"|[^\s'\"<;&|]+)"),
+        _keep_pre_mask_group("pw"),
+    ),
+    TextPattern(
+        # curl -u user:SECRET, --user user:SECRET, --proxy-user user:SECRET
+        "curl-user",
+        re.compile(r"\bcurl\b[^\n;&|]{0,300}?[ \t](?:-u[ \t]*|-U[ \t]*|--user[ \t=]+|--proxy-user[ \t=]+)['\"]?"
+                   r"[^\s:'\"]*:(?P<pw>[^\s'\"]+)"),
+        _keep_pre_mask_group("pw"),
+    ),
     TextPattern("secret-field", _KV, _kv_repl),
     TextPattern("secret-flag", _FLAG_SPACE, _kv_repl),
+)
+
+# ----------------------------------------------------------------------------- rewrites
+# Secrets found from an anchor backwards (a regex would try every start position).
+
+_KEY_END = re.compile(r"-----END (?:[A-Z0-9 ]*?)PRIVATE KEY(?: BLOCK)?-----")
+_LINE_BREAK = re.compile(r"\r?\n|(?:\\r)?\\n")
+_BASE64_LINE = re.compile(r"[ \t]*[A-Za-z0-9+/=]+[ \t]*")
+_KEY_BODY_WINDOW = 65536  # more than any PEM private key body
+
+
+def _previous_break(s: str, pos: int, lo: int) -> tuple[int, int] | None:
+    """The last line break (``\\n``, ``\\r\\n`` or their JSON escapes) in ``s[lo:pos]``."""
+    i = s.rfind("\n", lo, pos)
+    j = s.rfind("\\n", max(lo, i + 1), pos)
+    if j >= 0:
+        return (j - 2 if j - 2 >= lo and s.startswith("\\r", j - 2) else j), j + 2
+    if i >= 0:
+        return (i - 1 if i > lo and s[i - 1] == "\r" else i), i + 1
+    return None
+
+
+def _key_body_start(s: str, end: int) -> int | None:
+    """Where the base64 lines right before a ``-----END ... PRIVATE KEY-----`` at ``end``
+    start, when the block's BEGIN line is not there (a log cut inside the block); else None.
+    Walks back line by line: linear in the body, whatever precedes it."""
+    lo = max(0, end - _KEY_BODY_WINDOW)
+    brk = _previous_break(s, end, lo)
+    if brk is None or s[brk[1]:end].strip():
+        return None  # END is not at a line start
+    start = None
+    chars = 0
+    pos = brk[0]
+    while pos > lo:
+        prev = _previous_break(s, pos, lo)
+        line_start = prev[1] if prev is not None else lo
+        line = s[line_start:pos]
+        if not _BASE64_LINE.fullmatch(line):
+            break
+        start = line_start
+        chars += len(line.strip())
+        if prev is None:
+            break
+        pos = prev[0]
+    if start is None or chars < 16:
+        return None
+    return start
+
+
+def _orphan_key_bodies(s: str) -> tuple[str, int]:
+    """Mask the body of a private key block whose BEGIN line was cut off."""
+    if "PRIVATE KEY" not in s:
+        return s, 0
+    out: list[str] = []
+    last = 0
+    n = 0
+    for m in _KEY_END.finditer(s):
+        start = _key_body_start(s, m.start())
+        if start is None or start < last:
+            continue
+        body = s[start:m.start()]
+        breaks = list(_LINE_BREAK.finditer(body))
+        out.append(s[last:start])
+        out.append(MASK + (breaks[-1].group(0) if breaks else ""))
+        last = m.start()
+        n += 1
+    if not n:
+        return s, 0
+    out.append(s[last:])
+    return "".join(out), n
+
+
+_DSN_NET = re.compile(r"@(?:tcp6?|udp|unix(?:gram)?)\(")
+_DSN_STOP = frozenset(" \t\r\n\"'`@,;<>=")
+
+
+def _dsn_passwords(s: str) -> tuple[str, int]:
+    """Go database DSNs: ``user:password@tcp(host:3306)/db`` -> ``user:<redacted>@tcp(...``."""
+    if "@" not in s or _DSN_NET.search(s) is None:
+        return s, 0
+    out: list[str] = []
+    last = 0
+    n = 0
+    for m in _DSN_NET.finditer(s):
+        at = m.start()
+        i = at
+        while i > max(last, at - 320) and s[i - 1] not in _DSN_STOP:
+            i -= 1
+        token = s[i:at]
+        colon = token.find(":")
+        if colon <= 0 or colon == len(token) - 1 or "://" in token or token[colon + 1:].startswith("<redacted"):
+            continue
+        out.append(s[last:i + colon + 1])
+        out.append(MASK)
+        last = at
+        n += 1
+    if not n:
+        return s, 0
+    out.append(s[last:])
+    return "".join(out), n
+
+
+_STRUCTURED_KEY = re.compile(r"(?<![/\w.\\-])(?P<key>[\w.-]++)(?:\\?[\"'])?[ \t]*[:=][ \t]*(?=[\[{])")
+_MAX_STRUCTURE = 4096
+
+
+_STRUCTURE_CHARS = re.compile(r"[\[\]{}\"'\\\n]")
+
+
+def _balanced_end(s: str, start: int) -> tuple[int | None, int]:
+    """``(end, scanned)``: the end of the ``{...}``/``[...]`` opening at ``start`` (quoted
+    strings skipped), or None when it does not close on its line within
+    :data:`_MAX_STRUCTURE` characters; ``scanned`` is where the scan stopped."""
+    depth = 0
+    quote = ""
+    escaped_at = -1  # the character after a backslash inside quotes
+    stop = min(len(s), start + _MAX_STRUCTURE)
+    for m in _STRUCTURE_CHARS.finditer(s, start, stop):
+        c = m.group()
+        i = m.start()
+        if c == "\n":
+            return None, i
+        if i == escaped_at:
+            continue
+        if quote:
+            if c == "\\":
+                escaped_at = i + 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1, i + 1
+    return None, stop
+
+
+def _structured_values(s: str) -> tuple[str, int]:
+    """A map or list written after a secret-like key in text (``"password": {"value": "x"}``,
+    ``apiKeys: [a, b]``, a JSON log line): masked whole."""
+    if "{" not in s and "[" not in s:
+        return s, 0
+    out: list[str] = []
+    last = 0
+    n = 0
+    pos = 0
+    while True:
+        m = _STRUCTURED_KEY.search(s, pos)
+        if m is None:
+            break
+        pos = m.end()
+        key = m.group("key")
+        if _KV_KEY_WORD.search(key) is None or not is_sensitive_name(key):
+            continue
+        end, scanned = _balanced_end(s, m.end())
+        if end is None:
+            pos = max(pos, scanned)  # nothing closes before there: linear, whatever the input
+            continue
+        out.append(s[last:m.end()])
+        out.append(MASK)
+        last = pos = end
+        n += 1
+    if not n:
+        return s, 0
+    out.append(s[last:])
+    return "".join(out), n
+
+
+# Rewrites run before the patterns (structures whole) and after them.
+PRE_REWRITES: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
+    ("secret-field", _structured_values),
+)
+REWRITES: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
+    ("private-key", _orphan_key_bodies),
+    ("dsn-credentials", _dsn_passwords),
 )
 
 # A cheap test that lets the vast majority of strings skip every pattern.
 _PREFILTER = re.compile(
     r"(?i)bearer|basic|private key|eyJ|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|aws|AIza|sig=|accountkey|sharedaccess"
-    r"|gh[pousr]_|github_pat|xox|glpat|sk_live|://|pass|pwd|secret|token|credential|key|auth"
+    r"|gh[pousr]_|github_pat|xox|glpat|sk_live|://|pass|pwd|secret|token|credential|key|auth|mysql|mariadb|curl"
+    r"|@(?:tcp|udp|unix)"
 )
 
 
@@ -300,6 +575,10 @@ class Redactor:
     def _text(self, s: str, local: Counter[str]) -> str:
         if not s or (not self._custom and _PREFILTER.search(s) is None):
             return s
+        for name, rewrite in PRE_REWRITES:
+            s, n = rewrite(s)
+            if n:
+                local[name] += n
         for p in self.patterns:
             n = 0
 
@@ -313,6 +592,10 @@ class Redactor:
             s = p.regex.sub(repl, s)
             if n:
                 local[p.name] += n
+        for name, rewrite in REWRITES:
+            s, n = rewrite(s)
+            if n:
+                local[name] += n
         return s
 
     # ------------------------------------------------------------------ objects
@@ -335,42 +618,67 @@ class Redactor:
             for field in ("data", "stringData"):
                 values = obj.get(field)
                 if isinstance(values, dict):
-                    for k, v in values.items():
-                        values[k] = _size_marker(v, base64_encoded=field == "data")
-                        local["secret-value"] += 1
-        elif kind == "ConfigMap" and isinstance(obj.get("binaryData"), dict):
-            for k, v in obj["binaryData"].items():
-                obj["binaryData"][k] = _size_marker(v, base64_encoded=True)
-                local["configmap-binary-data"] += 1
+                    for k in values:
+                        self._mark(values, k, field == "data", local, "secret-value")
+        elif kind == "ConfigMap":
+            if isinstance(obj.get("binaryData"), dict):
+                for k in obj["binaryData"]:
+                    self._mark(obj["binaryData"], k, True, local, "configmap-binary-data")
+            if is_helm_release_configmap(obj) and isinstance(obj.get("data"), dict):
+                for k in obj["data"]:
+                    self._mark(obj["data"], k, False, local, "helm-release")
         self._walk(obj, local, parent_key="")
 
-    def _walk(self, node: Any, local: Counter[str], parent_key: str) -> Any:
-        """Return the redacted value of ``node`` (containers are changed in place)."""
+    @staticmethod
+    def _mark(values: dict[Any, Any], key: Any, base64_encoded: bool, local: Counter[str], name: str) -> None:
+        """Replace a stored value by its size marker; counted unless it was one already."""
+        marked = _size_marker(values[key], base64_encoded)
+        if marked != values[key]:
+            values[key] = marked
+            local[name] += 1
+
+    def _walk(self, node: Any, local: Counter[str], parent_key: str, inherited: bool = False) -> Any:
+        """Return the redacted value of ``node`` (containers are changed in place).
+
+        ``inherited``: ``node`` is the value of a sensitive key (``credentials: {...}``): its
+        strings and numbers are masked, except under reference keys (``secretName``)."""
         if isinstance(node, str):
             return self._text(node, local)
         if isinstance(node, dict):
-            in_meta_map = parent_key in ("annotations", "labels")
-            pair_name = node.get("name") if isinstance(node.get("value"), str) else None
+            if parent_key == "annotations":
+                self._annotations(node, local)
+                return node
+            in_labels = parent_key == "labels"
+            pair_sensitive = _is_sensitive_pair(node)
             for k, v in node.items():
+                if isinstance(v, bool) or v is None:
+                    continue
+                if in_labels:
+                    if isinstance(v, str):
+                        node[k] = self._text(v, local)
+                    continue
+                if k == "value" and pair_sensitive:
+                    node[k] = self._mask_value(v, local, "sensitive-env-value")
+                    continue
+                reference = _is_reference(k, node)
+                secret = not reference and (inherited or (isinstance(k, str) and is_sensitive_name(k)))
                 if isinstance(v, str):
-                    if in_meta_map:
-                        if k == LAST_APPLIED and not v.startswith("<redacted"):
-                            node[k] = self._last_applied(v, local)
-                            continue
-                    elif k == "value" and isinstance(pair_name, str) and is_sensitive_name(pair_name):
-                        if not _trivial(v):
-                            node[k] = MASK
-                            local["sensitive-env-value"] += 1
-                        continue
-                    elif is_sensitive_name(k) and not _trivial(v):
+                    if secret and not _trivial(v) and not _is_working_directory(k, v):
                         node[k] = MASK
                         local["sensitive-field"] += 1
-                        continue
-                    node[k] = self._text(v, local)
+                    else:
+                        node[k] = self._text(v, local)
+                elif isinstance(v, (int, float)):
+                    if secret:
+                        node[k] = MASK
+                        local["sensitive-field"] += 1
                 elif isinstance(v, list) and k in ("args", "command") and all(isinstance(a, str) for a in v):
                     self._args(v, local)
+                elif isinstance(v, list) and secret:
+                    if not _names_secrets(k, v):
+                        self._mask_value(v, local, "sensitive-field")
                 elif isinstance(v, (dict, list)):
-                    self._walk(v, local, k)
+                    self._walk(v, local, k, inherited=secret)
             return node
         if isinstance(node, list):
             for i, v in enumerate(node):
@@ -381,17 +689,58 @@ class Redactor:
             return node
         return node
 
-    def _last_applied(self, text: str, local: Counter[str]) -> str:
-        """The last-applied annotation holds a whole object as applied (a Secret's data, env
-        values): redact it as an object, keep its shape (rules read its apiVersion); if it is
-        not JSON, mask it whole."""
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            local["last-applied-configuration"] += 1
+    def _mask_value(self, value: Any, local: Counter[str], name: str) -> Any:
+        """The value of a sensitive key or pair: strings and numbers masked (lists item by
+        item), a map's leaves masked but for references."""
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, str):
+            if _trivial(value):
+                return value
+            local[name] += 1
+            return MASK
+        if isinstance(value, (int, float)):
+            local[name] += 1
+            return MASK
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    self._walk(item, local, "")  # a list of objects: each judged by its own keys
+                else:
+                    value[i] = self._mask_value(item, local, name)
+            return value
+        if isinstance(value, dict):
+            return self._walk(value, local, "", inherited=True)
+        return value
+
+    def _annotations(self, annotations: dict[str, Any], local: Counter[str]) -> None:
+        """Applied-object copies are redacted as the objects they copy; so is any annotation
+        whose value is a JSON object; other values get the text patterns."""
+        for k, v in annotations.items():
+            if isinstance(v, (dict, list)):
+                self._walk(v, local, k)
+            if not isinstance(v, str) or v.startswith("<redacted"):
+                continue
+            if k in APPLIED_DIFF_ANNOTATIONS:
+                annotations[k] = f"<redacted: {len(v.encode())} bytes>"
+                local["applied-copy"] += 1
+            elif k in APPLIED_COPY_ANNOTATIONS or v.lstrip().startswith("{"):
+                annotations[k] = self._applied_copy(v, local, known=k in APPLIED_COPY_ANNOTATIONS)
+            else:
+                annotations[k] = self._text(v, local)
+
+    def _applied_copy(self, text: str, local: Counter[str], known: bool) -> str:
+        """An annotation holding a whole object as applied (a Secret's data, env values):
+        redact it as an object and write it back in its own encoding (rules read the applied
+        apiVersion).  A known copy that cannot be decoded is masked whole; any other value
+        that is not a JSON object gets the text patterns."""
+        decoded = decode_applied_copy(text)
+        if decoded is None:
+            if not known:
+                return self._text(text, local)
+            local["applied-copy"] += 1
             return f"<redacted: {len(text.encode())} bytes>"
-        if not isinstance(doc, dict):
-            return self._text(text, local)
+        doc, encoding = decoded
         inner: Counter[str] = Counter()
         secret_shaped = "kind" not in doc and any(isinstance(doc.get(f), dict) for f in ("data", "stringData"))
         if secret_shaped:
@@ -402,7 +751,7 @@ class Redactor:
         if not inner:
             return text  # nothing secret inside: unchanged, byte for byte
         local.update(inner)
-        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + ("\n" if text.endswith("\n") else "")
+        return encode_applied_copy(doc, encoding, text)
 
     def _args(self, args: list[str], local: Counter[str]) -> None:
         """``["--password", "x"]`` -> value masked; ``--token=x`` is left to the text patterns."""
@@ -417,6 +766,133 @@ class Redactor:
             if a.startswith("-") and "=" not in a and is_sensitive_name(a.lstrip("-")):
                 mask_next = True
             args[i] = self._text(a, local)
+
+
+def is_helm_release_configmap(obj: dict[str, Any]) -> bool:
+    """A Helm release stored by the ConfigMap driver: labels ``owner=helm`` (Helm 3) or
+    ``OWNER=TILLER`` (Helm 2); its ``release`` payload (base64 gzip) holds the values."""
+    md = obj.get("metadata")
+    labels = md.get("labels") if isinstance(md, dict) else None
+    if not isinstance(labels, dict):
+        return False
+    return str(labels.get("owner", "")).lower() == "helm" or str(labels.get("OWNER", "")).upper() == "TILLER"
+
+
+_PAIR_NAME_KEYS = ("name", "type", "key")
+_K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+
+
+def _names_secrets(key: Any, values: list[Any]) -> bool:
+    """``secrets: [tls-certs, etcd-client]`` (Prometheus, Alertmanager): Secret names."""
+    tokens = name_tokens(key) if isinstance(key, str) else []
+    return bool(tokens) and tokens[-1] == "secrets" and all(
+        isinstance(v, str) and _K8S_NAME.fullmatch(v) for v in values)
+
+
+def _is_sensitive_pair(node: dict[str, Any]) -> bool:
+    """``{name: DB_PASSWORD, value: x}`` (env), ``{type: password, value: x}`` (Keycloak
+    credentials), ``{key: apiKey, value: x}``: the value is a secret."""
+    if "value" not in node:
+        return False
+    for label in _PAIR_NAME_KEYS:
+        name = node.get(label)
+        if isinstance(name, str) and is_sensitive_name(name):
+            return True
+    return False
+
+
+def _is_reference(key: Any, parent: dict[str, Any]) -> bool:
+    """A key whose value names or configures a secret rather than holding it (``secretName``,
+    ``defaultMode``, ``key`` beside ``name`` in a secret key selector)."""
+    if not isinstance(key, str):
+        return False
+    tokens = name_tokens(key)
+    if not tokens:
+        return False
+    if tokens[-1] in _EXEMPT_LAST:
+        return True
+    return tokens == ["key"] and "name" in parent
+
+
+def _b64decode(text: str) -> bytes | None:
+    compact = "".join(text.split())
+    if not compact or len(compact) % 4 == 1:
+        return None
+    try:
+        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _bounded_gunzip(data: bytes) -> bytes | None:
+    d = zlib.decompressobj(wbits=31)
+    try:
+        out = d.decompress(data, MAX_DECODED_COPY + 1)
+    except zlib.error:
+        return None
+    return out if len(out) <= MAX_DECODED_COPY else None
+
+
+def _single_zip_member(data: bytes) -> tuple[str, bytes] | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) != 1 or infos[0].file_size > MAX_DECODED_COPY:
+                return None
+            with zf.open(infos[0]) as f:
+                body = f.read(MAX_DECODED_COPY + 1)
+            return (infos[0].filename, body) if len(body) <= MAX_DECODED_COPY else None
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, zlib.error):
+        return None
+
+
+def _json_object(raw: bytes | str) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def decode_applied_copy(text: str) -> tuple[dict[str, Any], str] | None:
+    """An applied-object annotation as ``(object, encoding)``: ``json``, ``gzip`` (base64 of
+    gzipped JSON, wrangler), ``zip:<member>`` (base64 of a one-member zip, k8s-objectmatcher)
+    or ``base64`` (base64 of JSON).  None when it is none of these."""
+    if text.lstrip().startswith("{"):
+        doc = _json_object(text)
+        return (doc, "json") if doc is not None else None
+    raw = _b64decode(text)
+    if raw is None:
+        return None
+    if raw.startswith(b"\x1f\x8b"):
+        body = _bounded_gunzip(raw)
+        doc = _json_object(body) if body is not None else None
+        return (doc, "gzip") if doc is not None else None
+    if raw.startswith(b"PK\x03\x04"):
+        member = _single_zip_member(raw)
+        doc = _json_object(member[1]) if member is not None else None
+        return (doc, "zip:" + member[0]) if doc is not None and member is not None else None
+    if raw.lstrip().startswith(b"{"):
+        doc = _json_object(raw)
+        return (doc, "base64") if doc is not None else None
+    return None
+
+
+def encode_applied_copy(doc: dict[str, Any], encoding: str, original: str) -> str:
+    """``doc`` written back as :func:`decode_applied_copy` found it (padding as the original)."""
+    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    if encoding == "json":
+        return body + ("\n" if original.endswith("\n") else "")
+    data = body.encode()
+    if encoding == "gzip":
+        data = gzip.compress(data, mtime=0)
+    elif encoding.startswith("zip:"):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(zipfile.ZipInfo(encoding[4:], date_time=(1980, 1, 1, 0, 0, 0)), data)
+        data = buf.getvalue()
+    out = base64.b64encode(data).decode()
+    return out if original.rstrip().endswith("=") else out.rstrip("=")
 
 
 def _custom_repl(m: re.Match[str]) -> str:

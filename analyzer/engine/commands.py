@@ -85,6 +85,7 @@ def analyze_command(
     max_members: int | None = None,
     max_compression_ratio: int | None = None,
 ) -> int:
+    from analyzer.report.output_file import write_output_atomically
     from analyzer.report.render import FORMATS, FormatUnavailable, render
 
     if fail_on not in FAIL_ON:
@@ -164,7 +165,7 @@ def analyze_command(
     if output is not None:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
+            write_output_atomically(output, text)
         except OSError as e:
             return _err(f"cannot write {output}: {e.strerror or e}")
         sys.stdout.write(f"{output}\n" if fmt == "html" else f"report written to {output}\n")

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
+from analyzer.serve.hosts import DEFAULT_ACCEPT_HOSTS, is_wildcard, parse_accept_hosts
 from analyzer.serve.kubeconfig import context_name, write_kubeconfig
 
 
@@ -30,14 +31,22 @@ def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def serve_command(bundle: Path, port: int, address: str, kubeconfig: Path | None) -> int:
+def serve_command(bundle: Path, port: int, address: str, kubeconfig: Path | None,
+                  accept_hosts: str | None = None) -> int:
     """Serve ``bundle`` until interrupted.  Exit 0 after Ctrl-C/SIGTERM, 2 when the bundle
-    cannot be read, the address cannot be bound or the kubeconfig cannot be written."""
+    cannot be read, the address cannot be bound, ``--accept-hosts`` is invalid or the
+    kubeconfig cannot be written (an existing file kbundle did not write is never replaced)."""
     from analyzer.bundle.reader import BundleError, open_bundle
     from analyzer.serve.server import BundleServer
 
     if not 0 <= port <= 65535:
         _err(f"--port {port}: must be between 0 and 65535")
+        return 2
+    if accept_hosts is None:
+        accept_hosts = DEFAULT_ACCEPT_HOSTS
+    invalid = parse_accept_hosts(accept_hosts)
+    if isinstance(invalid, str):
+        _err(invalid)
         return 2
     try:
         model = open_bundle(bundle)
@@ -51,7 +60,7 @@ def serve_command(bundle: Path, port: int, address: str, kubeconfig: Path | None
     server = None
     try:
         try:
-            server = BundleServer(model, address, port)
+            server = BundleServer(model, address, port, accept_hosts=accept_hosts)
         except OSError as e:
             _err(f"cannot listen on {address}:{port}: {e.strerror or e}")
             return 2
@@ -78,6 +87,9 @@ def serve_command(bundle: Path, port: int, address: str, kubeconfig: Path | None
         if not _is_loopback(address):
             print(f"kbundle serve: warning: listening on {address}: anyone who can reach it can read the bundle "
                   "(there is no authentication)", file=sys.stderr, flush=True)
+            if is_wildcard(address) and accept_hosts == DEFAULT_ACCEPT_HOSTS:
+                print("kbundle serve: note: only requests for localhost/127.0.0.1/[::1] are answered; "
+                      "--accept-hosts REGEXP adds the names clients use", file=sys.stderr, flush=True)
         print(f"  kubectl --kubeconfig {written} get pods -A", flush=True)
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:

@@ -24,9 +24,18 @@ from typing import Any
 
 from analyzer.bundle.model import Bundle
 from analyzer.serve.api import BundleAPI, Response, dumps, status_response
+from analyzer.serve.hosts import DEFAULT_ACCEPT_HOSTS, HostFilter, parse_accept_hosts
 
 MAX_REQUEST_BODY = 16 * 1024 * 1024
 MAX_KEPT_BODY = 64 * 1024
+# A connection that sends nothing for this long is closed (between requests, or a request
+# that stalls); a watch stream is not idle.
+IDLE_TIMEOUT_S = 60.0
+# Connections served at once (one thread each); more are answered 503 and closed.
+MAX_CONNECTIONS = 64
+# A watch without timeoutSeconds ends after this long, as the API server's
+# --min-request-timeout (1800 s) ends it; the client starts a new one.
+MAX_WATCH_S = 1800.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,6 +65,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:  # noqa: N802
         self._dispatch("OPTIONS")
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout_s  # type: ignore[misc]  # read by StreamRequestHandler.setup
+        super().setup()
+        _enable_keepalive(self.connection)
 
     def version_string(self) -> str:
         return self.server_version
@@ -103,7 +117,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         try:
             body = self._read_body()
-            resp = self.server.api.handle(method, self.path, self.headers, body)
+            host = self.headers.get("Host")
+            if not self.server.hosts.accepts(host):
+                self.close_connection = True
+                resp = status_response(403, "Forbidden", f"kbundle serve: host {host!r} is not accepted "
+                                       "(only loopback names by default; see --accept-hosts)")
+            else:
+                resp = self.server.api.handle(method, self.path, self.headers, body)
         except Exception as e:  # noqa: BLE001 - never a traceback to the client
             resp = status_response(500, "InternalError", f"kbundle serve: internal error: {type(e).__name__}: {e}")
         try:
@@ -141,35 +161,70 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(dumps(event) + b"\n")
         self.wfile.flush()
         stopping = self.server.stopping
-        remaining = resp.watch_timeout
-        while not stopping.is_set():
-            step = 0.5 if remaining is None else min(0.5, remaining)
-            if remaining is not None and remaining <= 0:
-                break
+        remaining = MAX_WATCH_S if resp.watch_timeout is None else min(resp.watch_timeout, MAX_WATCH_S)
+        while not stopping.is_set() and remaining > 0:
+            step = min(0.5, remaining)
             readable, _, _ = select.select([self.connection], [], [], step)
             if readable:
-                try:
-                    if not self.connection.recv(1, socket.MSG_PEEK):
-                        break  # the client closed the connection
-                except OSError:
-                    break
-            if remaining is not None:
-                remaining -= step
+                # A watch client has nothing to send: end of file means it left, and any byte
+                # means it moved on (a request that cannot be answered on this stream).  Either
+                # way the stream ends; the byte is consumed, never peeked at again.
+                break
+            remaining -= step
         with contextlib.suppress(OSError):
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         self.close_connection = True
 
 
+def _enable_keepalive(conn: socket.socket) -> None:
+    """TCP keepalive, so a watch whose client vanished (host gone, no FIN) ends in minutes."""
+    with contextlib.suppress(OSError):
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for name, value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3)):
+            if hasattr(socket, name):
+                conn.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     api: BundleAPI
+    hosts: HostFilter
     stopping: threading.Event
+    slots: threading.BoundedSemaphore
+    idle_timeout_s: float = IDLE_TIMEOUT_S
     log_requests: bool = False
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, at most ``slots`` at once: beyond, a 503 and close."""
+        if not self.slots.acquire(blocking=False):
+            _refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that went away mid-request is not worth a traceback
+
+
+def _refuse_busy(request: socket.socket) -> None:
+    body = status_response(503, "ServiceUnavailable", "kbundle serve: too many connections; retry").body
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n").encode()
+    with contextlib.suppress(OSError):
+        request.settimeout(1.0)
+        request.sendall(head + body)
 
 
 class _HTTPServer6(_HTTPServer):
@@ -179,13 +234,23 @@ class _HTTPServer6(_HTTPServer):
 class BundleServer:
     """A bundle served over HTTP.  ``port=0`` picks a free port; see :attr:`url`."""
 
-    def __init__(self, bundle: Bundle, address: str = "127.0.0.1", port: int = 0, log_requests: bool = False):
+    def __init__(self, bundle: Bundle, address: str = "127.0.0.1", port: int = 0, log_requests: bool = False,
+                 accept_hosts: str = DEFAULT_ACCEPT_HOSTS, idle_timeout_s: float = IDLE_TIMEOUT_S,
+                 max_connections: int = MAX_CONNECTIONS):
+        """``accept_hosts``: comma-separated regular expressions a request's host must match
+        (see :mod:`analyzer.serve.hosts`); raises ValueError when one is invalid."""
+        patterns = parse_accept_hosts(accept_hosts)
+        if isinstance(patterns, str):
+            raise ValueError(patterns)
         self.bundle = bundle
         cls = _HTTPServer6 if ":" in address else _HTTPServer
         self.api = BundleAPI(bundle)
         self.httpd = cls((address, port), _Handler)
         self.httpd.api = self.api
+        self.httpd.hosts = HostFilter(tuple(patterns), address)
         self.httpd.stopping = threading.Event()
+        self.httpd.slots = threading.BoundedSemaphore(max(1, max_connections))
+        self.httpd.idle_timeout_s = idle_timeout_s
         self.httpd.log_requests = log_requests
         self.address = address
         self.port: int = self.httpd.server_address[1]

@@ -69,9 +69,10 @@ def _pod(name: str, containers: list[str], restarts: dict[str, int] | None = Non
     }
 
 
-def write_planted_bundle(out: Path) -> Path:
+def write_planted_bundle(out: Path, worker_log: str | None = None) -> Path:
     """A small native bundle with a Secret, a password env var, a bearer token in a log line
-    and a private key in a ConfigMap."""
+    and a private key in a ConfigMap (``worker_log``: the shop/worker/main log instead of
+    2000 numbered lines)."""
     key = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\nAAAAplantedsecondline0000000000\n-----END RSA PRIVATE KEY-----\n"
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "uid": "uid-ns"},
@@ -99,7 +100,8 @@ def write_planted_bundle(out: Path) -> Path:
         ("shop", "web", "app", False): "starting\nGET /orders Authorization: Bearer " + BEARER + "\nready\n",
         ("shop", "web", "app", True): "panic: connection refused\n",
         ("shop", "web", "sidecar", False): "sidecar up\n",
-        ("shop", "worker", "main", False): "".join(f"line {i}\n" for i in range(2000)),
+        ("shop", "worker", "main", False): worker_log if worker_log is not None else "".join(
+            f"line {i}\n" for i in range(2000)),
     }
     return write_native(out, objects, logs=logs, cluster_version="v1.31.4", collected_at=COLLECTED_AT)
 

@@ -176,6 +176,33 @@ def test_log_cap_keeps_newest_lines(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("transport", ["proxy", "kubectl-logs"])
+def test_log_cap_redacts_before_it_cuts(tmp_path: Path, transport: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cap that falls inside a private key block must not leave the key's body: the log is
+    redacted whole, then cut (issue 14 point 12)."""
+    need_kubectl()
+    if transport == "kubectl-logs":
+        monkeypatch.setattr("analyzer.collect.collector.KubectlProxy.start", lambda self, wait_s=15.0: False)
+    body = [f"MIIEk{i:02d}" + "QIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQC7plantedKeyLine"[: 58] for i in range(20)]
+    block = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END PRIVATE KEY-----\n"
+    log = "".join(f"line {i}\n" for i in range(500)) + "loaded key:\n" + block + "".join(
+        f"after {i}\n" for i in range(10))
+    cap = len(log) - log.index(body[9]) - 7  # the newest `cap` bytes start inside body line 9
+    source = write_planted_bundle(tmp_path / "planted", worker_log=log)
+    kubeconfig = tmp_path / "kubeconfig"
+    with served(source, kubeconfig):
+        rc, err = collect(kubeconfig, tmp_path / "out", max_log_bytes=cap, namespaces=["shop"])
+    assert rc == 0, err
+    text = (tmp_path / "out/logs/shop/worker/main.log").read_text()
+    for line in body:
+        assert line[:16] not in text, f"key body {line!r} survived the cap in {text!r}"
+    assert text.endswith("after 9\n") and len(text.encode()) <= cap
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f["path"] == "logs/shop/worker/main.log")
+    assert entry["truncated"] is True
+    assert manifest["redactions"].get("private-key", 0) >= 1
+
+
+@pytest.mark.parametrize("transport", ["proxy", "kubectl-logs"])
 def test_forbidden_kind_and_timed_out_log_give_partial_bundle(tmp_path: Path, transport: str,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Logs go through one ``kubectl proxy``; when it cannot start, through ``kubectl logs``."""
@@ -301,3 +328,24 @@ def test_existing_output_is_refused(tmp_path: Path) -> None:
     rc = collect_command(output=tmp_path / "out.tar.gz", kubectl=sys.executable, stream=err)
     assert rc == 2 and "already exists" in err.getvalue()
     assert (tmp_path / "out.tar.gz").read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("env", ["missing-kubeconfig-env", "no-kubeconfig-at-all"])
+def test_missing_kubeconfig_is_named_not_localhost_8080(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         env: str) -> None:
+    """KUBECONFIG naming no file (or no kubeconfig anywhere) is reported as that, before
+    kubectl falls back to http://localhost:8080 and says "connection refused" (issue 14 point 17)."""
+    binary = need_kubectl()
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    if env == "missing-kubeconfig-env":
+        monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    err = io.StringIO()
+    rc = collect_command(output=tmp_path / "out.tar.gz", kubectl=binary, stream=err, nodes=["none"], timeout=5)
+    message = err.getvalue()
+    assert rc == 2 and message.count("\n") == 1, message
+    assert "localhost:8080" not in message and "kubeconfig" in message
+    if env == "missing-kubeconfig-env":
+        assert f"KUBECONFIG={tmp_path / 'missing'}" in message
+    else:
+        assert str(tmp_path / "home" / ".kube" / "config") in message
+    assert not (tmp_path / "out.tar.gz").exists()

@@ -194,3 +194,38 @@ def test_tarball_reader_refuses_escapes() -> None:
         tar.addfile(info, io.BytesIO(b"x"))
     with pytest.raises(ValueError):
         read_node_tarball(buf.getvalue(), "n1")
+
+
+def _key_log(lines_before: int) -> tuple[str, list[str]]:
+    body = [f"MIIEk{i:02d}QIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQC7nodeKeyLine" for i in range(20)]
+    block = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END RSA PRIVATE KEY-----\n"
+    text = "".join(f"I0301 kubelet line {i}\n" for i in range(lines_before)) + block + "".join(
+        f"I0301 after {i}\n" for i in range(10))
+    return text, body
+
+
+@pytest.mark.parametrize("shell", shells(), ids=lambda s: " ".join(s))
+@pytest.mark.parametrize("masked", [True, False], ids=["sed-mask", "kbundle-mask"])
+def test_cap_inside_a_key_block_leaves_no_key_body(tmp_path: Path, shell: list[str], masked: bool) -> None:
+    """-m cuts after masking (standalone sed mask) or from a line start (-M, kbundle masks):
+    either way no line of a key body survives a cut inside the block (issue 14 point 12)."""
+    root = tmp_path / "root"
+    (root / "var/log").mkdir(parents=True)
+    text, body = _key_log(200)
+    (root / "var/log/kubelet.log").write_text(text)
+    cap = len(text) - text.index(body[9]) - 7  # the newest `cap` bytes start inside body line 9
+    script = tmp_path / "node_script.sh"
+    script.write_bytes(node_script())  # the packaged script, as kbundle collect ships it
+    args = ["-o", str(tmp_path / "node.tgz"), "-r", str(root), "-x", "direct", "-n", "w1", "-m", str(cap)]
+    proc = subprocess.run([*shell, str(script), *args, *([] if masked else ["-M"])], capture_output=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr.decode()
+    raw = read_node_tarball((tmp_path / "node.tgz").read_bytes(), "w1")["files/var/log/kubelet.log"]
+    assert len(raw) <= cap and raw.endswith(b"I0301 after 9\n")
+    assert raw.startswith((b"I0301", b"MIIEk", b"-----"))  # from a line start, never mid-line
+    redactor = Redactor()
+    kept = raw.decode() if masked else redactor.text(raw.decode())  # -M: what kbundle collect stores
+    for line in body:
+        assert line[:16] not in kept, f"{line!r} survived in {kept!r}"
+    if not masked:
+        assert redactor.counts().get("private-key", 0) >= 1

@@ -89,6 +89,7 @@ def test_serve_prints_usage_serves_kubectl_and_stops_on_ctrl_c(sample_bundle_dir
 
 def test_serve_with_chosen_kubeconfig_stops_on_sigterm(sample_bundle_dir: Path, tmp_path: Path, kubectl_factory) -> None:
     kubeconfig = tmp_path / "kc" / "config"
+    kubeconfig.parent.mkdir()  # kbundle serve creates no directories
     serve = ServeProcess(str(sample_bundle_dir), "--kubeconfig", str(kubeconfig))
     try:
         assert serve.kubeconfig == kubeconfig
