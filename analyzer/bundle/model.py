@@ -190,6 +190,8 @@ class Bundle:
     node_files: dict[tuple[str, str], TextFile] = field(default_factory=dict)
     # Other text files worth scanning (e.g. must-gather host_service_logs), by virtual path.
     other_files: dict[str, TextFile] = field(default_factory=dict)
+    # What the reader made of each file (analyzer.bundle.coverage.summarize), set by open_bundle.
+    coverage: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._objects: list[dict[str, Any]] = []

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from analyzer.bundle.coverage import Coverage, summarize
 from analyzer.bundle.formats import cluster_info_dump, kubectl_output, must_gather, native, troubleshoot
 from analyzer.bundle.formats.common import ReadContext, kubernetes_version_from_objects, newest_timestamp
 from analyzer.bundle.model import Bundle
@@ -106,8 +107,9 @@ def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadConte
     bundle = Bundle(format=fmt.NAME, source=name)
     for path, reason in source.problems:
         bundle.add_problem(path, reason)
+    coverage = Coverage()
     for root in found:
-        ctx = context(source, root, bundle, limits)
+        ctx = context(source, root, bundle, limits, coverage)
         try:
             fmt.read(ctx)
         except RecursionError:
@@ -122,4 +124,5 @@ def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadConte
         if bundle.collected_at is None and source.newest_mtime:
             bundle.collected_at = datetime.fromtimestamp(source.newest_mtime, UTC)
     bundle.finalize()
+    bundle.coverage = summarize(bundle, source.files, coverage, fmt.NAME, found)
     return bundle
