@@ -17,7 +17,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from analyzer.bundle.coverage import Coverage, summarize
-from analyzer.bundle.formats import cluster_info_dump, kubectl_output, must_gather, native, sonobuoy, troubleshoot
+from analyzer.bundle.formats import (
+    cluster_info_dump,
+    kind_logs,
+    kubectl_output,
+    must_gather,
+    native,
+    sonobuoy,
+    troubleshoot,
+)
 from analyzer.bundle.formats.common import ReadContext, kubernetes_version_from_objects, newest_timestamp
 from analyzer.bundle.model import Bundle
 from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_source
@@ -25,7 +33,7 @@ from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_so
 __all__ = ["BundleError", "FORMAT_NAMES", "ReadLimits", "open_bundle"]
 
 # Detection order: the most specific markers first; loose kubectl output is the fallback.
-FORMATS = (native, troubleshoot, must_gather, sonobuoy, cluster_info_dump, kubectl_output)
+FORMATS = (native, troubleshoot, must_gather, sonobuoy, kind_logs, cluster_info_dump, kubectl_output)
 FORMAT_NAMES = tuple(f.NAME for f in FORMATS)
 
 
