@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from analyzer.bundle.coverage import Coverage, summarize
 from analyzer.bundle.formats import (
     cluster_info_dump,
+    generic,
     kind_logs,
     kubectl_output,
     must_gather,
@@ -32,8 +33,9 @@ from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_so
 
 __all__ = ["BundleError", "FORMAT_NAMES", "ReadLimits", "open_bundle"]
 
-# Detection order: the most specific markers first; loose kubectl output is the fallback.
-FORMATS = (native, troubleshoot, must_gather, sonobuoy, kind_logs, cluster_info_dump, kubectl_output)
+# Detection order: the most specific markers first; loose kubectl output, then the generic
+# walker (anything with a recognisable shape) are the fallbacks.
+FORMATS = (native, troubleshoot, must_gather, sonobuoy, kind_logs, cluster_info_dump, kubectl_output, generic)
 FORMAT_NAMES = tuple(f.NAME for f in FORMATS)
 
 
@@ -110,7 +112,8 @@ def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadConte
         raise BundleError(
             f"{name}: no known bundle format (looked for a kbundle manifest.json, troubleshoot "
             "cluster-resources/, must-gather namespaces/ or cluster-scoped-resources/, a cluster-info "
-            f"dump, and Kubernetes objects in .json/.yaml files){hint}"
+            f"dump, Sonobuoy results, kind export logs, Kubernetes objects in .json/.yaml files, pod logs by "
+            f"path and host journals by line shape){hint}"
         )
     bundle = Bundle(format=fmt.NAME, source=name)
     for path, reason in source.problems:

@@ -8,6 +8,7 @@ Every function here returns None (or skips the entry) on what it does not unders
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +92,7 @@ class ExportSplit:
         self.bad_lines = 0
         self.first_bad = 0
         self.newest_us = 0
+        self.hosts: Counter[str] = Counter()
 
     def texts(self) -> dict[str, bytes]:
         return {name: ("\n".join(lines) + "\n").encode() for name, lines in self.files.items()}
@@ -116,6 +118,9 @@ def split_export(data: bytes, default_host: str) -> ExportSplit:
         if text is None:
             continue
         out.files.setdefault(entry_file(entry), []).append(text)
+        host = _field(entry, "_HOSTNAME")
+        if host:
+            out.hosts[host] += 1
         stamp = _field(entry, "__REALTIME_TIMESTAMP")
         if stamp and stamp.isdigit() and int(stamp) > out.newest_us:
             out.newest_us = int(stamp)
