@@ -195,11 +195,11 @@ def infer_kind(obj: Any) -> str | None:
     """The kind of an object without one, from a shape no other kind has."""
     if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
         return None
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-    status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
-    if isinstance(spec.get("containers"), list):
+    spec = obj.get("spec")
+    status = obj.get("status")
+    if isinstance(spec, dict) and isinstance(spec.get("containers"), list):
         return "Pod"
-    if isinstance(status.get("nodeInfo"), dict):
+    if isinstance(status, dict) and isinstance(status.get("nodeInfo"), dict):
         return "Node"
     if isinstance(obj.get("involvedObject"), dict) and "reason" in obj:
         return "Event"

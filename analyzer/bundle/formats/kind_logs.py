@@ -123,7 +123,7 @@ def read(ctx: ReadContext) -> None:
             versions[version] += 1
     if versions and bundle.cluster_version is None:
         bundle.cluster_version = versions.most_common(1)[0][0]
-    for rel, full in ctx.rel_files():
+    for _rel, full in ctx.rel_files():
         if full not in ctx.coverage.read and full not in ctx.coverage.ignored:
             ctx.ignore(full, "not part of the kind export logs layout")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+
 import orjson
 
 from analyzer.bundle.coverage import APPLEDOUBLE
