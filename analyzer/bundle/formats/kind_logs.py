@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
 
@@ -132,7 +132,7 @@ def _read_node(ctx: ReadContext, node: str) -> str | None:
     bundle = ctx.bundle
     prefix = f"{node}/"
     version = None
-    year = None
+    created: datetime | None = None
     pods: dict[tuple[str, str], dict] = {}
     current: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
     loose: list[tuple[str, str, str, str]] = []
@@ -152,7 +152,7 @@ def _read_node(ctx: ReadContext, node: str) -> str | None:
             relpath = _NODE_FILES[sub]
             bundle.add_node_file(node, relpath, ctx.text(full, f"nodes/{node}/{relpath}"))
             if sub == "inspect.json":
-                year = _year_from_inspect(ctx, full) or year
+                created = _created_from_inspect(ctx, full) or created
         elif parts[0] == "pods" and len(parts) == 4 and parts[3].endswith(".log"):
             m = _POD_DIR.match(parts[1])
             restart = parts[3][: -len(".log")]
@@ -191,7 +191,7 @@ def _read_node(ctx: ReadContext, node: str) -> str | None:
     for (ns, pod), known in sorted(pods.items()):
         _add_partial_pod(ctx, ns, pod, node, known["uid"], known["containers"], f"{ctx.root}{prefix}pods")
     _add_partial_node(ctx, node, version)
-    _collection_time(ctx, node, year)
+    _collection_time(ctx, node, created)
     return version
 
 
@@ -219,7 +219,8 @@ def _add_partial_node(ctx: ReadContext, node: str, version: str | None) -> None:
     ctx.bundle.add_object(mark_partial(obj, PARTIAL_NODE), f"{ctx.root}{node}")
 
 
-def _year_from_inspect(ctx: ReadContext, full: str) -> int | None:
+def _created_from_inspect(ctx: ReadContext, full: str) -> datetime | None:
+    """When the node container was created (``docker inspect``: ``Created``, else ``State.StartedAt``)."""
     data = ctx.read(full)
     try:
         doc = orjson.loads(data) if data else None
@@ -227,37 +228,39 @@ def _year_from_inspect(ctx: ReadContext, full: str) -> int | None:
         ctx.problem(full, "invalid JSON in docker inspect output")
         return None
     first = doc[0] if isinstance(doc, list) and doc else doc
-    for key in ("Created",):
-        when = parse_time(first.get(key)) if isinstance(first, dict) else None
-        if when is not None:
-            return when.year
-    for key in ("StartedAt",):
-        state = first.get("State") if isinstance(first, dict) else None
-        when = parse_time(state.get(key)) if isinstance(state, dict) else None
+    if not isinstance(first, dict):
+        return None
+    state = first.get("State") if isinstance(first.get("State"), dict) else {}
+    for value in (first.get("Created"), state.get("StartedAt")):
+        when = parse_time(value)
         if when is not None and when.year > 1:
-            return when.year
+            return when
     return None
 
 
-def _collection_time(ctx: ReadContext, node: str, year: int | None) -> None:
-    """The newest journal line of the node, with the year the node container was created
-    (the next year when the journal's month is before the creation's: a year boundary)."""
+def _collection_time(ctx: ReadContext, node: str, created: datetime | None) -> None:
+    """The newest journal line of the node.  Syslog lines have no year: it is the year the
+    node container was created, or the next one for lines dated before the creation (the
+    journal crossed a new year); without ``inspect.json``, the year of a CRI time stamp."""
     full = f"{ctx.root}{node}/journal.log"
     if full not in ctx.source.files:
         full = f"{ctx.root}{node}/kubelet.log"
         if full not in ctx.source.files:
             return
+    year = created.year if created is not None else _year_from_cri(ctx, node)
     if year is None:
-        year = _year_from_cri(ctx, node)
-        if year is None:
-            return
+        return
     data = ctx.read(full)
     if not data:
         return
     newest: datetime | None = None
     for line in data.decode("utf-8", "replace").splitlines()[-200:]:
         m = journal.SYSLOG_LINE.match(line)
-        when = journal.syslog_time(m, year) if m else None
+        if m is None:
+            continue
+        when = journal.syslog_time(m, year)
+        if when is not None and created is not None and when < created - timedelta(days=1):
+            when = journal.syslog_time(m, year + 1)
         if when is not None and (newest is None or when > newest):
             newest = when
     bundle = ctx.bundle
