@@ -100,7 +100,8 @@ class ExportSplit:
 
 def split_export(data: bytes, default_host: str) -> ExportSplit:
     """Split ``journalctl -o json`` output by unit (see :func:`entry_file`).  Lines that are
-    not JSON objects are counted in ``bad_lines`` (``first_bad`` is the first one's number)."""
+    not JSON objects with a readable ``MESSAGE`` are counted in ``bad_lines`` (``first_bad``
+    is the first one's number)."""
     out = ExportSplit()
     for number, raw in enumerate(data.split(b"\n"), 1):
         raw = raw.strip()
@@ -110,12 +111,9 @@ def split_export(data: bytes, default_host: str) -> ExportSplit:
             entry = orjson.loads(raw)
         except orjson.JSONDecodeError:
             entry = None
-        if not isinstance(entry, dict):
-            out.bad_lines += 1
+        if not isinstance(entry, dict) or (text := render_entry(entry, default_host)) is None:
+            out.bad_lines += 1  # not a JSON object, or no readable MESSAGE
             out.first_bad = out.first_bad or number
-            continue
-        text = render_entry(entry, default_host)
-        if text is None:
             continue
         out.files.setdefault(entry_file(entry), []).append(text)
         host = _field(entry, "_HOSTNAME")
