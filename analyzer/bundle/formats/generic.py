@@ -142,7 +142,7 @@ def walk(ctx: ReadContext) -> None:
             continue
         if data_head.lstrip()[:1] in (b"{", b"[") and looks_like_objects(data_head):
             _structured(ctx, rel, full)
-        elif journal.looks_like_export(data_head):
+        elif _is_export(data_head):
             _journal_export(ctx, rel, full)
         elif _is_syslog(data_head):
             _syslog_journal(ctx, rel, full)
@@ -160,6 +160,12 @@ def _head(ctx: ReadContext, full: str) -> bytes | None:
     except Exception as e:  # noqa: BLE001 - becomes a problem, never a crash
         ctx.problem(full, f"cannot read: {getattr(e, 'strerror', None) or e}")
         return None
+
+
+def _is_export(head: bytes) -> bool:
+    """A journald JSON export: entries one per line (``journalctl -o json``, whatever the
+    file is named; a ``.json`` name alone does not make it one JSON document)."""
+    return journal.looks_like_export(head) and b"\n{" in head.strip()
 
 
 def _is_text(head: bytes) -> bool:
@@ -211,6 +217,9 @@ def _structured(ctx: ReadContext, rel: str, full: str) -> None:
     if data is None:
         return
     head = data[:_HEAD]
+    if _is_export(head):
+        _journal_export(ctx, rel, full, data)
+        return
     kind, api = _kind_hint(rel) or (None, None)
     typed = looks_like_objects(head)
     if typed is None and kind is None and not rel.endswith(".json"):
@@ -276,8 +285,8 @@ def _add_log(ctx: ReadContext, rel: str, full: str, m: re.Match[str], how: str) 
     ctx.bundle.add_log(ns, pod, container, previous, tf)
 
 
-def _journal_export(ctx: ReadContext, rel: str, full: str) -> None:
-    data = ctx.read(full)
+def _journal_export(ctx: ReadContext, rel: str, full: str, data: bytes | None = None) -> None:
+    data = ctx.read(full) if data is None else data
     if data is None:
         return
     stem = posixpath.basename(rel).split(".", 1)[0]
