@@ -53,6 +53,8 @@ def summary(bundle: Bundle) -> dict[str, Any]:
         "namespaces": bundle.namespaces(),
         "logs": {"current": len(bundle.logs) - previous, "previous": previous},
         "node_files": len(bundle.node_files),
+        "partial": bundle.partial_counts(),
+        "coverage": bundle.coverage,
         "problems": [p.as_dict() for p in bundle.problems],
     }
 
@@ -77,7 +79,13 @@ def _text(info: dict[str, Any], source: str, texts_checked: bool) -> str:
         out += [f"  {k:<{width}}  {n}" for k, n in counts.items()]
     else:
         out.append("  (none)")
+    if info.get("partial"):
+        out.append("  (partial: " + ", ".join(f"{n} {k}" for k, n in info["partial"].items())
+                   + "; only some fields known, see docs/bundle-format.md)")
     out.append("")
+    if info.get("coverage"):
+        out += _coverage_text(info["coverage"], info["format"])
+        out.append("")
     problems = info["problems"]
     if problems:
         out.append(f"Problems ({len(problems)}):")
@@ -87,6 +95,24 @@ def _text(info: dict[str, Any], source: str, texts_checked: bool) -> str:
     if not texts_checked:
         out.append("(text files not checked for encoding: larger than the inspect budget)")
     return "\n".join(out) + "\n"
+
+
+def _coverage_text(cov: dict[str, Any], fmt: str) -> list[str]:
+    """What the reader made of the bundle's files (analyzer.bundle.coverage)."""
+    mapped = cov["mapped"]
+    out = [
+        f"Coverage ({fmt} reader): {cov['files']} files, {cov['understood']} understood, "
+        f"{cov['not_understood']} not understood (see Problems), {cov['ignored']} ignored",
+        f"  objects      {mapped['objects']['objects']} from {mapped['objects']['files']} files",
+        f"  logs         {mapped['logs']['logs']} from {mapped['logs']['files']} files",
+        f"  node files   {mapped['node_files']['node_files']} from {mapped['node_files']['files']} files",
+        f"  other text   {mapped['other_files']['other_files']} files kept for text rules",
+        f"  read only    {mapped['read_nothing_mapped']['files']} files (versions, times, empty lists)",
+    ]
+    for entry in cov["ignored_by_reason"]:
+        out.append(f"  ignored: {entry['reason']}: {entry['files']} files")
+        out += [f"    {d}: {n}" for d, n in entry["directories"].items()]
+    return out
 
 
 def _short(names: list[str], limit: int = 8) -> str:

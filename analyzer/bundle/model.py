@@ -32,6 +32,32 @@ CLUSTER_SCOPED_KINDS = frozenset(
 )
 
 
+# A partial object: the reader knew only part of it (a text table row, a pod known only from
+# its log file paths, an event about a deleted pod).  The annotation's value says where the
+# object came from and which fields are real; every field not named there is unknown, not
+# empty.  Rules test it with ``obj.metadata.annotations."kbundle.dev/partial"`` and skip (or
+# say what they could not check), never read a missing field as "absent".
+PARTIAL_ANNOTATION = "kbundle.dev/partial"
+
+
+def mark_partial(obj: dict[str, Any], known: str) -> dict[str, Any]:
+    """Mark ``obj`` partial; ``known`` says where it came from and which fields are real
+    (e.g. ``"from log file paths (kind export logs): name, namespace, uid, nodeName, container names"``)."""
+    md = obj.setdefault("metadata", {})
+    annotations = md.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = md["annotations"] = {}
+    annotations[PARTIAL_ANNOTATION] = known
+    return obj
+
+
+def is_partial(obj: dict[str, Any]) -> bool:
+    """True when a reader knew only part of ``obj`` (see :data:`PARTIAL_ANNOTATION`)."""
+    md = obj.get("metadata")
+    annotations = md.get("annotations") if isinstance(md, dict) else None
+    return isinstance(annotations, dict) and PARTIAL_ANNOTATION in annotations
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something in the bundle that could not be read. ``path`` is the bundle path."""
@@ -164,6 +190,8 @@ class Bundle:
     node_files: dict[tuple[str, str], TextFile] = field(default_factory=dict)
     # Other text files worth scanning (e.g. must-gather host_service_logs), by virtual path.
     other_files: dict[str, TextFile] = field(default_factory=dict)
+    # What the reader made of each file (analyzer.bundle.coverage.summarize), set by open_bundle.
+    coverage: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._objects: list[dict[str, Any]] = []
@@ -381,6 +409,15 @@ class Bundle:
 
     def counts(self) -> dict[str, int]:
         return {k: len(v) for k, v in sorted(self._by_kind.items()) if v}
+
+    def partial_counts(self) -> dict[str, int]:
+        """Number of partial objects (:func:`is_partial`) per kind."""
+        out: dict[str, int] = {}
+        for kind, objs in sorted(self._by_kind.items()):
+            n = sum(1 for o in objs if is_partial(o))
+            if n:
+                out[kind] = n
+        return out
 
 
 def normalize_event(ev: dict[str, Any]) -> None:

@@ -16,15 +16,26 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from analyzer.bundle.formats import cluster_info_dump, kubectl_output, must_gather, native, troubleshoot
+from analyzer.bundle.coverage import Coverage, summarize
+from analyzer.bundle.formats import (
+    cluster_info_dump,
+    generic,
+    kind_logs,
+    kubectl_output,
+    must_gather,
+    native,
+    sonobuoy,
+    troubleshoot,
+)
 from analyzer.bundle.formats.common import ReadContext, kubernetes_version_from_objects, newest_timestamp
 from analyzer.bundle.model import Bundle
 from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_source
 
 __all__ = ["BundleError", "FORMAT_NAMES", "ReadLimits", "open_bundle"]
 
-# Detection order: the most specific markers first; loose kubectl output is the fallback.
-FORMATS = (native, troubleshoot, must_gather, cluster_info_dump, kubectl_output)
+# Detection order: the most specific markers first; loose kubectl output, then the generic
+# walker (anything with a recognisable shape) are the fallbacks.
+FORMATS = (native, troubleshoot, must_gather, sonobuoy, kind_logs, cluster_info_dump, kubectl_output, generic)
 FORMAT_NAMES = tuple(f.NAME for f in FORMATS)
 
 
@@ -101,13 +112,15 @@ def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadConte
         raise BundleError(
             f"{name}: no known bundle format (looked for a kbundle manifest.json, troubleshoot "
             "cluster-resources/, must-gather namespaces/ or cluster-scoped-resources/, a cluster-info "
-            f"dump, and Kubernetes objects in .json/.yaml files){hint}"
+            f"dump, Sonobuoy results, kind export logs, Kubernetes objects in .json/.yaml files, pod logs by "
+            f"path and host journals by line shape){hint}"
         )
     bundle = Bundle(format=fmt.NAME, source=name)
     for path, reason in source.problems:
         bundle.add_problem(path, reason)
+    coverage = Coverage()
     for root in found:
-        ctx = context(source, root, bundle, limits)
+        ctx = context(source, root, bundle, limits, coverage)
         try:
             fmt.read(ctx)
         except RecursionError:
@@ -124,4 +137,5 @@ def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadConte
         if bundle.collected_at is None and source.newest_mtime:
             bundle.collected_at = datetime.fromtimestamp(source.newest_mtime, UTC)
     bundle.finalize()
+    bundle.coverage = summarize(bundle, source.files, coverage, fmt.NAME, found)
     return bundle

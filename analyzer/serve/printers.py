@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analyzer.bundle import values
+from analyzer.bundle.model import is_partial
 from analyzer.serve import jsonpath
 from analyzer.serve.events import as_core
 from analyzer.serve.selectors import format_label_selector, format_labels
@@ -255,7 +256,11 @@ def pod_row(p: Printer, pod: dict[str, Any]) -> Row:
         conds = {s(d(c).get("type")): d(c).get("status") for c in lst(status.get("conditions"))}
         true = sum(1 for g in rgates if conds.get(s(d(g).get("conditionType"))) == "True")
         gates = f"{true}/{len(rgates)}"
-    return [name_of(pod), f"{ready}/{total}", reason, restarts_text, p.created(pod),
+    ready_text = f"{ready}/{total}"
+    if is_partial(pod) and not status:
+        # known only in part (docs/bundle-format.md "Partial objects"): no status was collected
+        ready_text = reason = restarts_text = "<unknown>"
+    return [name_of(pod), ready_text, reason, restarts_text, p.created(pod),
             ip or "<none>", s(spec.get("nodeName")) or "<none>", s(status.get("nominatedNodeName")) or "<none>", gates]
 
 

@@ -15,7 +15,7 @@ from analyzer.cli import app
 from tests.bundle.conftest import COLLECTED, core_event, node, pod, tar_dir, write
 
 KEYS = {"format", "cluster_version", "collected_at", "counts", "nodes", "namespaces", "logs", "node_files",
-        "problems"}
+        "partial", "coverage", "problems"}
 
 
 def _bundle(root: Path) -> Path:
@@ -52,6 +52,13 @@ def test_inspect_json(tmp_path):
     assert "invalid JSON" in problems["namespaces/shop/services.json"]
     assert "invalid UTF-8" in problems["logs/data/db-0/app.log"]  # found by reading the logs once
     assert all(set(p) == {"path", "error"} for p in doc["problems"])
+    assert doc["partial"] == {}
+    cov = doc["coverage"]
+    # every file is accounted for once: the broken services.json is the one not understood
+    assert cov["files"] == cov["understood"] + cov["not_understood"] + cov["ignored"]
+    assert cov["not_understood"] == 1
+    assert cov["mapped"]["logs"] == {"files": 3, "logs": 3}
+    assert cov["mapped"]["node_files"] == {"files": 1, "node_files": 1}
 
 
 def test_inspect_text(tmp_path):

@@ -56,7 +56,12 @@ def test_troubleshoot_realdata_details(realdata):
 
 
 def test_must_gather_realdata_details(realdata):
+    from tests.bundle.test_bundle_realdata_all import count_must_gather_pods_nodes
+
+    expected = count_must_gather_pods_nodes(realdata / CAPTURES["must-gather"])
     with open_bundle(realdata / CAPTURES["must-gather"]) as b:
+        assert {k: len(b.objects(k)) for k in expected} == dict(expected)
+        assert {n for n, _ in b.node_files} <= set(b.node_names())
         assert len(b.node_names()) == 6
         assert b.get("ClusterVersion", None, "version") is not None
         assert any(k.startswith("host_service_logs/masters/") for k in b.other_files)

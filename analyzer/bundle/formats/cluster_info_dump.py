@@ -26,7 +26,9 @@ from analyzer.bundle.formats.common import (
     ReadContext,
     add_document,
     check_depth,
+    kind_from_file_name,
     kubernetes_version_from_objects,
+    log_fetch_error,
     problem_sink,
 )
 from analyzer.bundle.model import TextFile, text_from_bytes
@@ -41,6 +43,7 @@ _START = re.compile(r"^==== START logs for container (\S+) of pod ([^/\s]+)/(\S+
 _END = "==== END logs for container "
 _NODELIST = re.compile(rb'"kind"\s*:\s*"NodeList"')
 _HEAD = 4 * 1024 * 1024
+_EAGER_LOGS = 1024 * 1024  # logs.txt files up to this size are split at once, larger ones lazily
 
 
 # --------------------------------------------------------------------------- detection
@@ -100,7 +103,7 @@ def _read_directory(ctx: ReadContext) -> None:
             log_files.append((parts[0], parts[1], full))
     for ns, pod, full in log_files:
         containers = _containers_of(ctx.bundle.get("Pod", ns, pod))
-        if containers:
+        if containers and ctx.source.files.get(full, 0) > _EAGER_LOGS:
             # Known containers: each log is cut out of logs.txt lazily, when first read.
             for container in containers:
                 loader = _section_loader(ctx, full, ns, pod, container)
@@ -141,14 +144,22 @@ def _section_loader(ctx: ReadContext, full: str, ns: str, pod: str, container: s
         i = data.find(b"\n", i)
         i = len(data) if i < 0 else i + 1
         j = data.find(end, i)
-        return data[i:] if j < 0 else data[i:j]
+        body = data[i:] if j < 0 else data[i:j]
+        reason = log_fetch_error(body)
+        if reason is not None:
+            record(full, f"{ns}/{pod} container {container}: log not collected: {reason}")
+            return b""
+        return body
 
     return load
 
 
 def _read_list_file(ctx: ReadContext, full: str) -> None:
+    """One List file; old kubectl wrote its internal serialisation without ``kind``: the
+    file name (``pods.json``, ``replication-controllers.json``) gives it."""
+    kind, api = kind_from_file_name(full) or (None, None)
     for doc in ctx.structured(full) or ():
-        add_document(ctx, doc, full)
+        add_document(ctx, doc, full, kind, api)
 
 
 def _read_stream(ctx: ReadContext, path: str) -> None:
@@ -303,5 +314,9 @@ def _log_sections(ctx: ReadContext, path: str, text: str, expect: tuple[str, str
 
 
 def _add_log(ctx: ReadContext, path: str, ns: str, pod: str, container: str, body: bytes) -> None:
+    reason = log_fetch_error(body)
+    if reason is not None:
+        ctx.problem(path, f"{ns}/{pod} container {container}: log not collected: {reason}")
+        return
     vpath = f"logs/{ns}/{pod}/{container}.log"
     ctx.bundle.add_log(ns, pod, container, False, text_from_bytes(path, vpath, body, {"size": len(body)}))

@@ -12,6 +12,7 @@ import orjson
 import yaml
 
 from analyzer.bundle import values
+from analyzer.bundle.coverage import Coverage
 from analyzer.bundle.model import Bundle, Problem, TextFile
 from analyzer.bundle.safe_source import FileTooLarge, ReadLimits, Source
 
@@ -36,11 +37,13 @@ class ReadContext:
     """One format reader's view of the bundle: the files below ``root`` (``""`` or a
     folder path ending in ``/``), the bundle being filled, and the limits."""
 
-    def __init__(self, source: Source, root: str, bundle: Bundle, limits: ReadLimits) -> None:
+    def __init__(self, source: Source, root: str, bundle: Bundle, limits: ReadLimits,
+                 coverage: Coverage | None = None) -> None:
         self.source = source
         self.root = root
         self.bundle = bundle
         self.limits = limits
+        self.coverage = coverage if coverage is not None else Coverage()
         self._invalid_utf8: set[str] = set()
 
     # -- listing
@@ -61,8 +64,13 @@ class ReadContext:
     def problem(self, path: str, error: str) -> None:
         self.bundle.add_problem(path, error)
 
+    def ignore(self, full: str, reason: str) -> None:
+        """Say why a file of the bundle is not read (shown by ``kbundle inspect``)."""
+        self.coverage.ignore(full, reason)
+
     # -- reading
     def read(self, full: str) -> bytes | None:
+        self.coverage.read.add(full)
         try:
             return self.source.read(full)
         except (OSError, FileTooLarge, KeyError) as e:
@@ -99,6 +107,7 @@ class ReadContext:
     def text(self, full: str, vpath: str) -> TextFile:
         """A lazily read text file; read errors and invalid UTF-8 become problems when read."""
         source, record, flagged = self.source, problem_sink(self.bundle), self._invalid_utf8
+        self.coverage.read.add(full)
 
         def load() -> bytes:
             try:
@@ -353,6 +362,8 @@ def add_document(
     if not isinstance(doc, dict):
         bundle.add_problem(path, f"expected a Kubernetes List or object, got {type(doc).__name__}")
         return 0
+    if is_internal_list(doc) or is_internal_object(doc):
+        return _add_internal(ctx, doc, path, kind_hint, api_version_hint)
     kind = doc.get("kind")
     if "items" in doc and (not isinstance(kind, str) or kind.endswith("List")):
         items = doc.get("items")
@@ -375,6 +386,33 @@ def add_document(
         bundle.add_problem(path, "document without 'kind' skipped")
         return 0
     return 1 if bundle.add_object(doc, path) else 0
+
+
+def _add_internal(ctx: ReadContext, doc: dict[str, Any], path: str, kind: str | None, api_version: str | None) -> int:
+    """A List or object in kubectl's internal serialisation (old cluster-info dumps): typed
+    from the file name, normalised to the versioned shape."""
+    items = doc["Items"] if is_internal_list(doc) else [doc]
+    if kind is None:
+        ctx.problem(path, "kubectl-internal serialisation without kind, and the file name names no known "
+                          "resource; skipped")
+        return 0
+    api = api_version_from_self_link(doc.get("selfLink")) if is_internal_list(doc) else None
+    n = 0
+    bad = 0
+    for it in items:
+        if not is_internal_object(it):
+            if isinstance(it, dict) and isinstance(it.get("metadata"), dict):
+                it.setdefault("kind", kind)
+                it.setdefault("apiVersion", api or api_version)
+                n += 1 if ctx.bundle.add_object(it, path) else 0
+            else:
+                bad += 1
+            continue
+        item_api = api_version_from_self_link(it.get("selfLink")) or api or api_version
+        n += 1 if ctx.bundle.add_object(normalize_internal(it, kind, item_api), path) else 0
+    if bad:
+        ctx.problem(path, f"{bad} list item(s) skipped: not objects")
+    return n
 
 
 def add_items(bundle: Bundle, items: Iterable[Any], path: str, kind: str | None, api_version: str | None) -> int:
@@ -501,3 +539,181 @@ def kubernetes_version_from_objects(bundle: Bundle) -> str | None:
     if counts:
         return max(sorted(counts), key=lambda v: counts[v])
     return None
+
+
+# --------------------------------------------------------------------------- kinds from names
+# Resource plural (lower case, without separators) -> (kind, apiVersion for items without one).
+RESOURCE_KINDS: dict[str, tuple[str, str | None]] = {
+    "pods": ("Pod", "v1"), "events": ("Event", "v1"), "nodes": ("Node", "v1"),
+    "namespaces": ("Namespace", "v1"), "services": ("Service", "v1"), "endpoints": ("Endpoints", "v1"),
+    "configmaps": ("ConfigMap", "v1"), "secrets": ("Secret", "v1"), "serviceaccounts": ("ServiceAccount", "v1"),
+    "limitranges": ("LimitRange", "v1"), "resourcequotas": ("ResourceQuota", "v1"),
+    "persistentvolumes": ("PersistentVolume", "v1"), "persistentvolumeclaims": ("PersistentVolumeClaim", "v1"),
+    "replicationcontrollers": ("ReplicationController", "v1"), "podtemplates": ("PodTemplate", "v1"),
+    "componentstatuses": ("ComponentStatus", "v1"),
+    "deployments": ("Deployment", "apps/v1"), "replicasets": ("ReplicaSet", "apps/v1"),
+    "statefulsets": ("StatefulSet", "apps/v1"), "daemonsets": ("DaemonSet", "apps/v1"),
+    "controllerrevisions": ("ControllerRevision", "apps/v1"),
+    "jobs": ("Job", "batch/v1"), "cronjobs": ("CronJob", "batch/v1"),
+    "ingresses": ("Ingress", "networking.k8s.io/v1"), "ingressclasses": ("IngressClass", "networking.k8s.io/v1"),
+    "networkpolicies": ("NetworkPolicy", "networking.k8s.io/v1"),
+    "endpointslices": ("EndpointSlice", "discovery.k8s.io/v1"),
+    "poddisruptionbudgets": ("PodDisruptionBudget", "policy/v1"),
+    "podsecuritypolicies": ("PodSecurityPolicy", "policy/v1beta1"),
+    "storageclasses": ("StorageClass", "storage.k8s.io/v1"), "csidrivers": ("CSIDriver", "storage.k8s.io/v1"),
+    "csinodes": ("CSINode", "storage.k8s.io/v1"), "volumeattachments": ("VolumeAttachment", "storage.k8s.io/v1"),
+    "roles": ("Role", "rbac.authorization.k8s.io/v1"), "rolebindings": ("RoleBinding", "rbac.authorization.k8s.io/v1"),
+    "clusterroles": ("ClusterRole", "rbac.authorization.k8s.io/v1"),
+    "clusterrolebindings": ("ClusterRoleBinding", "rbac.authorization.k8s.io/v1"),
+    "priorityclasses": ("PriorityClass", "scheduling.k8s.io/v1"), "leases": ("Lease", "coordination.k8s.io/v1"),
+    "horizontalpodautoscalers": ("HorizontalPodAutoscaler", "autoscaling/v2"),
+    "customresourcedefinitions": ("CustomResourceDefinition", "apiextensions.k8s.io/v1"),
+    "apiservices": ("APIService", "apiregistration.k8s.io/v1"),
+    "mutatingwebhookconfigurations": ("MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1"),
+    "validatingwebhookconfigurations": ("ValidatingWebhookConfiguration", "admissionregistration.k8s.io/v1"),
+    "certificatesigningrequests": ("CertificateSigningRequest", "certificates.k8s.io/v1"),
+    "runtimeclasses": ("RuntimeClass", "node.k8s.io/v1"),
+}
+# <group>_<version>_<plural>.json (Sonobuoy; the core group spelled "core")
+_GROUP_VERSION_PLURAL = re.compile(r"^([a-z0-9.-]+)_(v\d+(?:(?:alpha|beta)\d+)?)_([a-z0-9]+)$")
+
+
+def kind_from_file_name(name: str) -> tuple[str, str | None] | None:
+    """``(kind, apiVersion)`` a file's name implies for items without ``kind``:
+    ``pods.json``, ``Pods.json``, ``replication-controllers.json``, ``core_v1_pods.json``,
+    ``apps_v1_deployments.json``; None when the name names no resource kbundle knows."""
+    stem = name.rsplit("/", 1)[-1]
+    for ext in (".json", ".yaml", ".yml"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    m = _GROUP_VERSION_PLURAL.match(stem)
+    if m:
+        group, version, plural = m.groups()
+        known = RESOURCE_KINDS.get(plural)
+        if known is None:
+            return None
+        return known[0], version if group == "core" else f"{group}/{version}"
+    return RESOURCE_KINDS.get(stem.lower().replace("-", "").replace("_", ""))
+
+
+def api_version_from_self_link(link: Any) -> str | None:
+    """``/api/v1/...`` -> ``v1``, ``/apis/extensions/v1beta1/...`` -> ``extensions/v1beta1``."""
+    if not isinstance(link, str):
+        return None
+    parts = link.strip("/").split("/")
+    if len(parts) >= 2 and parts[0] == "api":
+        return parts[1]
+    if len(parts) >= 3 and parts[0] == "apis":
+        return f"{parts[1]}/{parts[2]}"
+    return None
+
+
+# --------------------------------------------------------------------------- kubectl-internal shape
+# ObjectMeta fields that the internal (unversioned) serialisation writes at the top level.
+_OBJECT_META = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+                "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+                "ownerReferences", "initializers", "finalizers", "clusterName", "managedFields")
+# Go field names whose JSON name is not the lower-camel form of the Go name.
+_GO_NAME_EXCEPTIONS = {"LastTerminationState": "lastState", "CephFS": "cephfs", "ExternalID": "externalID"}
+# Fields (JSON names) holding free-form maps: their keys are data, never converted.
+_DATA_MAPS = frozenset({"labels", "annotations", "selector", "nodeSelector", "data", "binaryData", "stringData",
+                        "capacity", "allocatable", "limits", "requests", "hard", "used", "matchLabels",
+                        "parameters", "volumeAttributes"})
+# Numbers and flags the versioned API omits when zero (a hostPort of 0 is "no host port").
+_OMITTED_ZEROS = frozenset({"hostPort", "nodePort", "healthCheckNodePort", "publishNotReadyAddresses", "unschedulable",
+                            "hostNetwork", "hostPID", "hostIPC", "readOnly", "privileged", "stdin", "stdinOnce", "tty"})
+# Pod fields the internal PodSecurityContext carries that the versioned API has in the PodSpec.
+_POD_SPEC_FROM_SECURITY_CONTEXT = ("hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace")
+
+
+def json_name(go_name: str) -> str:
+    """The versioned JSON field name of a Go field name: ``RestartCount`` -> ``restartCount``,
+    ``HTTPGet`` -> ``httpGet``, ``UID`` -> ``uid``, ``PodCIDR`` -> ``podCIDR``."""
+    if go_name in _GO_NAME_EXCEPTIONS:
+        return _GO_NAME_EXCEPTIONS[go_name]
+    n = 0
+    while n < len(go_name) and go_name[n].isupper():
+        n += 1
+    if n == 0:
+        return go_name
+    if n == len(go_name) or n == 1:
+        return go_name[:n].lower() + go_name[n:]
+    return go_name[: n - 1].lower() + go_name[n - 1 :]
+
+
+def is_internal_list(doc: Any) -> bool:
+    """kubectl's internal List serialisation: ``{"selfLink", "resourceVersion", "Items": [...]}``."""
+    return isinstance(doc, dict) and isinstance(doc.get("Items"), list) and "items" not in doc
+
+
+def is_internal_object(obj: Any) -> bool:
+    """An item in kubectl's internal serialisation: ObjectMeta flattened (``name`` at the top,
+    no ``metadata``) and CapitalisedGoNames for the rest."""
+    return (isinstance(obj, dict) and "metadata" not in obj and isinstance(obj.get("name"), str)
+            and any(k[:1].isupper() for k in obj))
+
+
+def _versioned(value: Any, data_map: bool = False) -> Any:
+    if isinstance(value, list):
+        return [_versioned(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if data_map:
+        return value
+    if set(value) == {"Type", "IntVal", "StrVal"}:  # intstr.IntOrString
+        return value["StrVal"] if value.get("Type") == 1 else value["IntVal"]
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if v is None or v == "":
+            continue  # the versioned API omits nil pointers, slices, maps and empty strings
+        name = json_name(k) if isinstance(k, str) else k
+        if v in (0, False) and name in _OMITTED_ZEROS:
+            continue
+        out[name] = _versioned(v, name in _DATA_MAPS)
+    return out
+
+
+def normalize_internal(obj: dict[str, Any], kind: str, api_version: str | None) -> dict[str, Any]:
+    """One object of kubectl's internal serialisation as the versioned API shape: ObjectMeta
+    under ``metadata``, lower-camel field names, nils dropped, IntOrString values unwrapped,
+    ``kind``/``apiVersion`` set."""
+    meta = {k: obj[k] for k in _OBJECT_META if k in obj and obj[k] is not None}
+    rest = {k: v for k, v in obj.items() if k not in meta and k not in ("kind", "apiVersion")}
+    out: dict[str, Any] = {"apiVersion": obj.get("apiVersion") or api_version or "v1", "kind": obj.get("kind") or kind,
+                           "metadata": meta}
+    out.update(_versioned(rest))
+    spec = out.get("spec")
+    if kind == "Pod" and isinstance(spec, dict) and isinstance(spec.get("securityContext"), dict):
+        sc = spec["securityContext"]
+        for f in _POD_SPEC_FROM_SECURITY_CONTEXT:
+            if f in sc:
+                value = sc.pop(f)
+                if value:
+                    spec[f] = value
+    return out
+
+
+# --------------------------------------------------------------------------- log files
+# What kubectl (cluster-info dump, logs), troubleshoot and Sonobuoy write in place of a log
+# they could not fetch.
+_LOG_FETCH_ERROR = re.compile(
+    r"^(?:Create log request error|Request log error|Error from server(?: \([A-Za-z]+\))?"
+    r"|unable to retrieve container logs for \S+)\s*:\s*(.+)$"
+    r"|^((?:container|previous terminated container) \"[^\"]+\" in pod \"[^\"]+\" "
+    r"(?:is waiting to start|is terminated|not found|is not available)\b.*)$",
+)
+_LOG_ERROR_MAX = 4096
+
+
+def log_fetch_error(body: bytes) -> str | None:
+    """The reason when a log file holds nothing but an error about fetching the log
+    (``Request log error: ...``, ``Error from server (BadRequest): container "c" in pod "p"
+    is waiting to start: ContainerCreating``); None for real log content."""
+    text = body.strip()
+    if not text or len(text) > _LOG_ERROR_MAX or b"\n" in text:
+        return None
+    m = _LOG_FETCH_ERROR.match(text.decode("utf-8", "replace"))
+    if not m:
+        return None
+    return (m.group(1) or m.group(2)).strip()
