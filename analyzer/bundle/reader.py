@@ -16,7 +16,14 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from analyzer.bundle.formats import cluster_info_dump, kubectl_output, must_gather, native, troubleshoot
+from analyzer.bundle.formats import (
+    cluster_info_dump,
+    kubectl_output,
+    must_gather,
+    native,
+    rancher_logs,
+    troubleshoot,
+)
 from analyzer.bundle.formats.common import ReadContext, kubernetes_version_from_objects, newest_timestamp
 from analyzer.bundle.model import Bundle
 from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_source
@@ -24,7 +31,7 @@ from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_so
 __all__ = ["BundleError", "FORMAT_NAMES", "ReadLimits", "open_bundle"]
 
 # Detection order: the most specific markers first; loose kubectl output is the fallback.
-FORMATS = (native, troubleshoot, must_gather, cluster_info_dump, kubectl_output)
+FORMATS = (native, troubleshoot, must_gather, rancher_logs, cluster_info_dump, kubectl_output)
 FORMAT_NAMES = tuple(f.NAME for f in FORMATS)
 
 
