@@ -164,6 +164,9 @@ class Bundle:
     node_files: dict[tuple[str, str], TextFile] = field(default_factory=dict)
     # Other text files worth scanning (e.g. must-gather host_service_logs), by virtual path.
     other_files: dict[str, TextFile] = field(default_factory=dict)
+    # The producing tool's own analysis results (troubleshoot's analysis.json): shown apart as
+    # "the bundle's own verdicts", never as findings.  {tool, name, title, severity, detail, source}
+    tool_verdicts: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._objects: list[dict[str, Any]] = []

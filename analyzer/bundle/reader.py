@@ -22,7 +22,9 @@ from analyzer.bundle.formats import (
     must_gather,
     native,
     rancher_logs,
+    support_bundle_kit,
     troubleshoot,
+    troubleshoot_host,
 )
 from analyzer.bundle.formats.common import ReadContext, kubernetes_version_from_objects, newest_timestamp
 from analyzer.bundle.model import Bundle
@@ -31,7 +33,7 @@ from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_so
 __all__ = ["BundleError", "FORMAT_NAMES", "ReadLimits", "open_bundle"]
 
 # Detection order: the most specific markers first; loose kubectl output is the fallback.
-FORMATS = (native, troubleshoot, must_gather, rancher_logs, cluster_info_dump, kubectl_output)
+FORMATS = (native, troubleshoot, troubleshoot_host, must_gather, support_bundle_kit, rancher_logs, cluster_info_dump, kubectl_output)
 FORMAT_NAMES = tuple(f.NAME for f in FORMATS)
 
 
