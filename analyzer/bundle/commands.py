@@ -52,7 +52,8 @@ def summary(bundle: Bundle) -> dict[str, Any]:
         "logs": {"current": len(bundle.logs) - previous, "previous": previous},
         "node_files": len(bundle.node_files),
         "problems": [p.as_dict() for p in bundle.problems],
-        "tool_verdicts": bundle.tool_verdicts,
+        # the producing tool's own verdicts (troubleshoot's analysis.json), only when it has some
+        **({"tool_verdicts": bundle.tool_verdicts} if bundle.tool_verdicts else {}),
     }
 
 
