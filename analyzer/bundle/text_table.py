@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 # A header: upper-case names (letters, digits and - _ ( ) / . %), at least one column.
 _HEADER = re.compile(r"^[A-Z][A-Z0-9_\-()/.%]*(?: {1,}[A-Z][A-Z0-9_\-()/.%]*)*\s*$")
 _LOOSE_SPLIT = re.compile(r"\t+|\s{2,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# kubectl prints a value in every cell (``<none>`` when there is none); a few can be blank
+# (an event's SUBOBJECT): a row with more blank cells is a fragment, not a row.
+MAX_EMPTY_CELLS = 2
 # Lines kubectl (or the shell redirecting its stderr into the file) writes before a table.
 _PREAMBLE = re.compile(r"^(?:Warning|W\d{4}|I\d{4}|E\d{4})\b")
 
@@ -80,6 +84,8 @@ def parse_table(text: str) -> Table | None:
         if cells is None:
             loose = _LOOSE_SPLIT.split(line.strip())
             cells = loose if len(loose) == len(columns) else None
+        if cells is not None and (_CONTROL.search(line) or sum(1 for c in cells if not c) > MAX_EMPTY_CELLS):
+            cells = None  # binary noise, or a fragment of a row
         if cells is None:
             table.broken.append(n)
             continue
