@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 PARTIAL_ANNOTATION = "kbundle.io/partial"
+# A partial object read from a kubectl table keeps the row as printed: a JSON object of
+# column header -> cell (READY, STATUS, RESTARTS, ROLES ... that the object cannot hold).
+TABLE_COLUMNS_ANNOTATION = "kbundle.io/kubectl-columns"
 
 
 def mark_partial(obj: dict[str, Any], missing: Iterable[str]) -> dict[str, Any]:
@@ -44,3 +49,15 @@ def partial_parts(obj: Any) -> list[str] | None:
 
 def is_partial(obj: Any) -> bool:
     return partial_parts(obj) is not None
+
+
+def table_columns(obj: Any) -> dict[str, str] | None:
+    """The kubectl table row a partial object was read from, or None."""
+    if not is_partial(obj):
+        return None
+    raw = obj["metadata"]["annotations"].get(TABLE_COLUMNS_ANNOTATION)
+    try:
+        row = orjson.loads(raw) if isinstance(raw, str) else None
+    except orjson.JSONDecodeError:
+        return None
+    return {str(k): str(v) for k, v in row.items()} if isinstance(row, dict) else None

@@ -45,7 +45,7 @@ from analyzer.bundle.formats.host_files import (
     node_for_host,
     text_or_gunzipped,
 )
-from analyzer.bundle.partial import mark_partial
+from analyzer.bundle.partial import TABLE_COLUMNS_ANNOTATION, mark_partial
 from analyzer.bundle.safe_source import Source
 from analyzer.bundle.text_table import parse_table
 
@@ -82,7 +82,7 @@ _KIND_OF = {"pod": "Pod", "node": "Node", "deployment": "Deployment", "replicase
             "persistentvolume": "PersistentVolume", "namespace": "Namespace", "configmap": "ConfigMap",
             "horizontalpodautoscaler": "HorizontalPodAutoscaler", "ingress": "Ingress", "lease": "Lease"}
 
-COLUMNS_ANNOTATION = "kbundle.io/kubectl-columns"
+COLUMNS_ANNOTATION = TABLE_COLUMNS_ANNOTATION
 
 
 def detect(source: Source, roots: list[str]) -> list[str]:

@@ -165,7 +165,8 @@ def _read_verdicts(ctx: ReadContext, full: str) -> None:
     for item in doc:
         if not isinstance(item, dict):
             continue
-        insight = item.get("insight") if isinstance(item.get("insight"), dict) else {}
+        raw = item.get("insight")
+        insight: dict[str, Any] = raw if isinstance(raw, dict) else {}
         severity = str(item.get("severity") or insight.get("severity") or "").lower()
         ctx.bundle.tool_verdicts.append({
             "tool": "troubleshoot",
