@@ -355,7 +355,7 @@ def test_nested_zip_bomb_in_support_bundle_kit_node_archive(sandbox, tmp_path):
     files = sbk_files()
     top = next(iter(files)).split("/", 1)[0]
     files[f"{top}/nodes/harvester-1.zip"] = _zip_with_zero_bomb(
-        "harvester-1/logs/rke2-agent.log", 256 * 1024**2, {"harvester-1/logs/kubelet.log": b"kubelet ok\n"})
+        "harvester-1/logs/rke2-agent.log", 96 * 1024**2, {"harvester-1/logs/kubelet.log": b"kubelet ok\n"})
     f = write_sbk_bundle(tmp_path, files)
     assert f.stat().st_size < 2 * 1024**2
     r = sandbox("inspect", str(f), "--format", "json", "--max-file-bytes", str(16 * 1024**2))
@@ -366,7 +366,7 @@ def test_nested_zip_bomb_in_support_bundle_kit_node_archive(sandbox, tmp_path):
     assert bomb and "--max-file-bytes" in bomb[0]["error"], doc["problems"]
     assert doc["node_files"] >= 1  # the node's other files are still read
     # the total cap counts the node archive's content too
-    r = sandbox("inspect", str(f), "--format", "json", "--max-total-bytes", str(64 * 1024**2))
+    r = sandbox("inspect", str(f), "--format", "json", "--max-total-bytes", str(48 * 1024**2))
     assert r.code == 0, r.stderr
     assert any("--max-total-bytes" in p["error"] for p in json.loads(r.stdout)["problems"])
     r = sandbox("analyze", str(f), "--format", "json", "-o", "out/report.json", "--max-file-bytes",
