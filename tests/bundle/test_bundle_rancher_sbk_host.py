@@ -273,3 +273,19 @@ def test_nested_archive_inside_node_archive_is_not_opened(tmp_path):
     with open_bundle(write_sbk_bundle(tmp_path, files)) as b:
         assert b.node_file("harvester-1", "commands/journal-kubelet.txt").text() == "ok\n"
         assert any("archive inside a node archive" in p.error for p in b.problems)
+
+
+def test_verdicts_in_markdown_and_html_reports_are_escaped(tmp_path):
+    files = host_bundle_files()
+    analysis = next(k for k in files if k.endswith("analysis.json"))
+    files[analysis] = json.dumps([{"name": "x", "severity": "error", "insight": {
+        "primary": "Kernel <b>check</b>", "detail": "<img src=x onerror=alert(1)> too old", "severity": "error"}}]).encode()
+    path = write_targz(tmp_path / "host.tar.gz", files)
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(app, ["analyze", str(path), "--format", "html", "-o", str(out), "--fail-on", "never"])
+    assert r.exit_code == 0, r.output
+    html = out.read_text()
+    assert "The bundle's own verdicts" in html and "not kbundle findings" in html
+    assert "&lt;img src=x onerror=alert(1)&gt; too old" in html and "<img src=x" not in html
+    md = CliRunner().invoke(app, ["analyze", str(path), "--format", "markdown", "--fail-on", "never"]).stdout
+    assert "## The bundle's own verdicts (1)" in md and "\\<img src=x" in md  # markdown-escaped
