@@ -289,3 +289,26 @@ def test_verdicts_in_markdown_and_html_reports_are_escaped(tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt; too old" in html and "<img src=x" not in html
     md = CliRunner().invoke(app, ["analyze", str(path), "--format", "markdown", "--fail-on", "never"]).stdout
     assert "## The bundle's own verdicts (1)" in md and "\\<img src=x" in md  # markdown-escaped
+
+
+def test_old_event_table_columns_are_reported_not_guessed(tmp_path):
+    old = kubectl_table(["NAMESPACE", "LAST SEEN", "FIRST SEEN", "COUNT", "NAME", "KIND", "SUBOBJECT", "TYPE",
+                         "REASON", "SOURCE", "MESSAGE"],
+                        [["shop", "1m", "5m", "3", "web-1.17", "Pod", "", "Warning", "BackOff", "kubelet, n1",
+                          "Back-off restarting failed container"]])
+    files = rancher_node_dir()
+    files["rke2/kubectl/events"] = old.encode()
+    with open_bundle(write_tree(tmp_path / "n", files)) as b:
+        assert b.objects("Event") == []
+        assert any(p.path.endswith("rke2/kubectl/events") and "1 row(s) not read as Event objects" in p.error
+                   for p in b.problems)
+
+
+def test_host_collectors_of_a_machine_that_is_no_node_do_not_make_a_node(tmp_path):
+    files = {k.replace("host-support-bundle-2026-03-01T12_00_00/", "support-bundle/"): v
+             for k, v in host_bundle_files().items()}
+    files["support-bundle/cluster-resources/nodes.json"] = json.dumps(
+        {"kind": "NodeList", "apiVersion": "v1", "items": [{"metadata": {"name": "cp-1"}}]}).encode()
+    with open_bundle(write_targz(tmp_path / "sb.tar.gz", files)) as b:
+        assert b.format == "troubleshoot" and b.node_names() == ["cp-1"]
+        assert b.node_file("node-a", "commands/dmesg.txt") is not None  # kept, under the host's name

@@ -206,11 +206,16 @@ def _read_tables(ctx: ReadContext, files: dict[str, str], distro: str) -> None:
             ctx.problem(full, f"{len(table.broken)} row(s) whose columns do not line up with the header skipped "
                               f"(line {', '.join(map(str, table.broken[:5]))}{' ...' if len(table.broken) > 5 else ''})")
         kind, build = builder
+        not_understood = 0
         for row in table.rows:
             obj = build(row, when)
-            if obj is not None:
-                obj["metadata"].setdefault("annotations", {})[COLUMNS_ANNOTATION] = orjson.dumps(row).decode()
-                ctx.bundle.add_object(obj, full)
+            if obj is None:
+                not_understood += 1
+                continue
+            obj["metadata"].setdefault("annotations", {})[COLUMNS_ANNOTATION] = orjson.dumps(row).decode()
+            ctx.bundle.add_object(obj, full)
+        if not_understood:
+            ctx.problem(full, f"{not_understood} row(s) not read as {kind} objects (columns: {', '.join(table.columns)})")
 
 
 def _none(v: str | None) -> str | None:

@@ -97,8 +97,9 @@ def read_host_part(ctx: ReadContext) -> None:
         native = _native_name(sub, infos.get(f"{node}\0{sub.rsplit('.', 1)[0]}"))
         if native and (node, native) not in ctx.bundle.node_files:
             ctx.bundle.add_node_file(node, native, ctx.text(full, f"nodes/{node}/{native}"))
-    known = set(ctx.bundle.node_names())
-    for node in sorted({n for n, _, _ in outputs} - known):
+    if ctx.bundle.node_names():
+        return  # a cluster bundle: a host that is no Node of it (the machine that ran the CLI) stays a host
+    for node in sorted({n for n, _, _ in outputs}):
         node_obj = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": node}}
         ctx.bundle.add_object(mark_partial(node_obj, ["metadata.uid", "metadata.labels", "spec", "status"]),
                               ctx.full(MARKER + "system/hostos_info.json"))
