@@ -312,3 +312,17 @@ def test_host_collectors_of_a_machine_that_is_no_node_do_not_make_a_node(tmp_pat
     with open_bundle(write_targz(tmp_path / "sb.tar.gz", files)) as b:
         assert b.format == "troubleshoot" and b.node_names() == ["cp-1"]
         assert b.node_file("node-a", "commands/dmesg.txt") is not None  # kept, under the host's name
+
+
+def test_rke1_docker_container_logs(tmp_path):
+    files = {k.replace("rke2/", "rke/"): v for k, v in rancher_node_dir().items()
+             if "/podlogs/" not in k and "/agent-logs/" not in k}  # RKE1 has neither
+    files["rke/podlogs/k8s_coredns_coredns-6799fbcd5-x7k2p_kube-system_0b1c2d3e-aaaa_2"] = b"current\n"
+    files["rke/podlogs/k8s_coredns_coredns-6799fbcd5-x7k2p_kube-system_0b1c2d3e-aaaa_1"] = b"before restart\n"
+    files["rke/podlogs/k8s_POD_coredns-6799fbcd5-x7k2p_kube-system_0b1c2d3e-aaaa_0"] = b""
+    files["rke/containerlogs/kubelet"] = b"E0301 11:58:00 kubelet.go:2855] Container runtime network not ready\n"
+    with open_bundle(write_tree(tmp_path / "n", files)) as b:
+        assert b.format == "rancher-logs"
+        assert b.log("kube-system", "coredns-6799fbcd5-x7k2p", "coredns").text() == "current\n"
+        assert b.log("kube-system", "coredns-6799fbcd5-x7k2p", "coredns", True).text() == "before restart\n"
+        assert "network not ready" in b.node_file("node-a", "commands/journal-kubelet.txt").text()

@@ -14,6 +14,8 @@ Layout (``<distro>`` is ``rke2``, ``k3s``, ``kubeadm``, ``rke``; RKE1 before 202
     <distro>/kubectl/rancher-prov/<crd>     ``kubectl get <crd> -o yaml -A`` (real objects)
     <distro>/podlogs/<ns>-<pod>[-previous]  ``kubectl logs --all-containers`` (servers)
     <distro>/podlogs/<ns>_<pod>_<uid>/<container>/<n>.log   copies of /var/log/pods (agents)
+    rke/podlogs/k8s_<container>_<pod>_<ns>_<uid>_<attempt>  RKE1: docker logs of pod containers
+    rke/containerlogs/<component>           RKE1: docker logs of kubelet, kube-apiserver, etcd, ...
     <distro>/crictl/psa, pods, info, ...    crictl output
     <distro>/certs/{agent,server}/<x>.crt   ``openssl x509 -text`` of each certificate
     <distro>/agent-logs/kubelet.log         RKE2's kubelet log file (rotations may be gzip'd)
@@ -352,7 +354,11 @@ def _read_pod_logs(ctx: ReadContext, files: dict[str, str], distro: str) -> None
         if not rel.startswith(prefix):
             continue
         parts = rel[len(prefix):].split("/")
-        if len(parts) == 1:
+        docker = parts[0].split("_") if len(parts) == 1 else []
+        if len(docker) == 6 and docker[0] == "k8s" and docker[5].isdigit():
+            # RKE1: `docker logs` of k8s_<container>_<pod>_<namespace>_<uid>_<attempt> (no "_" in any part)
+            copies.setdefault((docker[3], docker[2], docker[1]), []).append((int(docker[5]), full))
+        elif len(parts) == 1:
             _kubectl_log(ctx, rel, full, namespaces, known)
         elif len(parts) == 3 and parts[2].endswith(".log") and parts[2][:-4].isdigit():
             pod_dir = parts[0].split("_")
@@ -421,6 +427,9 @@ def _read_host_files(ctx: ReadContext, files: dict[str, str], node: str, distro:
             _node_file(ctx, node, f"files/var/lib/rancher/{distro}/agent/logs/{plain}", full)
             if name == "kubelet.log":
                 _node_file(ctx, node, journal_file("kubelet"), full)
+        elif distro and rel == f"{distro}/containerlogs/kubelet":  # RKE1 runs the kubelet in a container
+            _node_file(ctx, node, journal_file("kubelet"), full)
+            _node_file(ctx, node, "collector/" + rel, full)
         elif distro and rel == f"{distro}/containerd.log":
             _node_file(ctx, node, f"files/var/lib/rancher/{distro}/agent/containerd/containerd.log", full)
         else:
