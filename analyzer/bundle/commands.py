@@ -56,6 +56,8 @@ def summary(bundle: Bundle) -> dict[str, Any]:
         "partial": bundle.partial_counts(),
         "coverage": bundle.coverage,
         "problems": [p.as_dict() for p in bundle.problems],
+        # the producing tool's own verdicts (troubleshoot's analysis.json), only when it has some
+        **({"tool_verdicts": bundle.tool_verdicts} if bundle.tool_verdicts else {}),
     }
 
 
@@ -92,6 +94,7 @@ def _text(info: dict[str, Any], source: str, texts_checked: bool) -> str:
         out += [f"  {p['path']}: {p['error']}" for p in problems]
     else:
         out.append("Problems: none")
+    out += verdict_lines(info.get("tool_verdicts") or [])
     if not texts_checked:
         out.append("(text files not checked for encoding: larger than the inspect budget)")
     return "\n".join(out) + "\n"
@@ -112,6 +115,24 @@ def _coverage_text(cov: dict[str, Any], fmt: str) -> list[str]:
     for entry in cov["ignored_by_reason"]:
         out.append(f"  ignored: {entry['reason']}: {entry['files']} files")
         out += [f"    {d}: {n}" for d, n in entry["directories"].items()]
+VERDICTS_SHOWN = 20
+_VERDICT_ORDER = {"error": 0, "warning": 1, "info": 2, "pass": 3}
+
+
+def verdict_lines(verdicts: list[dict[str, Any]], limit: int = VERDICTS_SHOWN) -> list[str]:
+    """The bundle's own verdicts (e.g. troubleshoot's analysis.json) as a short, clearly
+    labelled text section, worst first; empty when there are none."""
+    if not verdicts:
+        return []
+    tools = sorted({str(v.get("tool") or "the collector") for v in verdicts})
+    ordered = sorted(verdicts, key=lambda v: _VERDICT_ORDER.get(str(v.get("severity")), 4))
+    out = ["", f"The bundle's own verdicts ({', '.join(tools)} analysis, {len(verdicts)}; not kbundle findings):"]
+    for v in ordered[:limit]:
+        detail = " ".join(str(v.get("detail") or "").split())
+        out.append(f"  [{v.get('severity')}] {' '.join(str(v.get('title') or v.get('name')).split())}"
+                   + (f": {detail[:300]}" if detail else ""))
+    if len(ordered) > limit:
+        out.append(f"  ... {len(ordered) - limit} more")
     return out
 
 

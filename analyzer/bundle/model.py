@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from analyzer.bundle.partial import is_partial
+
 LogKey = tuple[str, str, str, bool]  # (namespace, pod, container, previous)
 
 # Kinds whose objects are not namespaced (used when an object carries a namespace by mistake
@@ -30,32 +32,6 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "VolumeSnapshotClass", "VolumeSnapshotContent", "ClusterVersion", "ClusterOperator",
     }
 )
-
-
-# A partial object: the reader knew only part of it (a text table row, a pod known only from
-# its log file paths, an event about a deleted pod).  The annotation's value says where the
-# object came from and which fields are real; every field not named there is unknown, not
-# empty.  Rules test it with ``obj.metadata.annotations."kbundle.dev/partial"`` and skip (or
-# say what they could not check), never read a missing field as "absent".
-PARTIAL_ANNOTATION = "kbundle.dev/partial"
-
-
-def mark_partial(obj: dict[str, Any], known: str) -> dict[str, Any]:
-    """Mark ``obj`` partial; ``known`` says where it came from and which fields are real
-    (e.g. ``"from log file paths (kind export logs): name, namespace, uid, nodeName, container names"``)."""
-    md = obj.setdefault("metadata", {})
-    annotations = md.get("annotations")
-    if not isinstance(annotations, dict):
-        annotations = md["annotations"] = {}
-    annotations[PARTIAL_ANNOTATION] = known
-    return obj
-
-
-def is_partial(obj: dict[str, Any]) -> bool:
-    """True when a reader knew only part of ``obj`` (see :data:`PARTIAL_ANNOTATION`)."""
-    md = obj.get("metadata")
-    annotations = md.get("annotations") if isinstance(md, dict) else None
-    return isinstance(annotations, dict) and PARTIAL_ANNOTATION in annotations
 
 
 @dataclass(frozen=True)
@@ -192,6 +168,9 @@ class Bundle:
     other_files: dict[str, TextFile] = field(default_factory=dict)
     # What the reader made of each file (analyzer.bundle.coverage.summarize), set by open_bundle.
     coverage: dict[str, Any] | None = None
+    # The producing tool's own analysis results (troubleshoot's analysis.json): shown apart as
+    # "the bundle's own verdicts", never as findings.  {tool, name, title, severity, detail, source}
+    tool_verdicts: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._objects: list[dict[str, Any]] = []

@@ -24,8 +24,11 @@ from analyzer.bundle.formats import (
     kubectl_output,
     must_gather,
     native,
+    rancher_logs,
     sonobuoy,
+    support_bundle_kit,
     troubleshoot,
+    troubleshoot_host,
 )
 from analyzer.bundle.formats.common import ReadContext, kubernetes_version_from_objects, newest_timestamp
 from analyzer.bundle.model import Bundle
@@ -35,7 +38,8 @@ __all__ = ["BundleError", "FORMAT_NAMES", "ReadLimits", "open_bundle"]
 
 # Detection order: the most specific markers first; loose kubectl output, then the generic
 # walker (anything with a recognisable shape) are the fallbacks.
-FORMATS = (native, troubleshoot, must_gather, sonobuoy, kind_logs, cluster_info_dump, kubectl_output, generic)
+FORMATS = (native, troubleshoot, troubleshoot_host, must_gather, sonobuoy, support_bundle_kit, rancher_logs,
+           kind_logs, cluster_info_dump, kubectl_output, generic)
 FORMAT_NAMES = tuple(f.NAME for f in FORMATS)
 
 

@@ -138,6 +138,22 @@ def parse_duration(s: Any) -> int | float | None:
     return sign * _int_if_whole(total)
 
 
+_AGE = re.compile(r"^(?:(\d+)y)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_age(s: Any) -> int | None:
+    """kubectl's AGE column (``HumanDuration``) -> seconds: ``'45s'``, ``'3m12s'``, ``'5h'``,
+    ``'6d12h'``, ``'2y31d'``.  kubectl rounds down, so the result is the lower bound of the
+    age.  ``<unknown>``, ``<invalid>`` and anything else give None."""
+    if not isinstance(s, str):
+        return None
+    m = _AGE.match(s.strip())
+    if not m or not any(m.groups()):
+        return None
+    y, d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+    return (((y * 365 + d) * 24 + h) * 60 + mi) * 60 + sec
+
+
 def _int_if_whole(x: float) -> int | float:
     return int(x) if math.isfinite(x) and x == int(x) else x
 

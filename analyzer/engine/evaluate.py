@@ -49,6 +49,8 @@ def bundle_summary(bundle: Bundle) -> dict[str, Any]:
         "namespaces": bundle.namespaces(),
         "logs": len(bundle.logs),
         "node_files": len(bundle.node_files),
+        # the producing tool's own verdicts: reported apart, never as findings
+        **({"tool_verdicts": bundle.tool_verdicts} if bundle.tool_verdicts else {}),
     }
 
 

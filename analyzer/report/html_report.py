@@ -38,6 +38,7 @@ MAX_FIELD_CHARS = 20000  # characters of pretty JSON shown per field
 MAX_EVIDENCE_ITEMS = 50  # evidence items shown per finding
 MAX_EVENTS = 2000  # warning events shown in the timeline (the most recent)
 MAX_PROBLEMS = 500  # bundle problems listed
+MAX_VERDICTS = 100  # the bundle's own verdicts listed
 OPEN_EVIDENCE = 15  # evidence of the first N (critical/warning) findings starts expanded
 FULL_PER_RULE = 200  # findings of one rule shown with evidence; the rest condensed (JSON has all)
 
@@ -255,6 +256,16 @@ def _problems(result: AnalysisResult, bundle: Bundle | None) -> list[dict[str, s
     return [{"path": str(p.get("path", "")), "error": str(p.get("error", ""))} for p in problems]
 
 
+_VERDICT_ORDER = {"error": 0, "warning": 1, "info": 2, "pass": 3}
+
+
+def _verdicts(result: AnalysisResult) -> list[dict[str, str]]:
+    """The bundle's own verdicts (troubleshoot's analysis.json), worst first, as display text."""
+    raw = [v for v in result.bundle.get("tool_verdicts") or [] if isinstance(v, dict)]
+    raw.sort(key=lambda v: _VERDICT_ORDER.get(str(v.get("severity")), 4))
+    return [{k: display_text(v.get(k) or "") for k in ("tool", "severity", "title", "detail")} for v in raw]
+
+
 def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
     """The whole report as one HTML document (a str; the caller writes it as UTF-8)."""
     ordered = sorted(result.findings, key=_sort_key)
@@ -266,6 +277,7 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
     events = overview.warning_events
     shown_events = events[-MAX_EVENTS:]
     problems = _problems(result, bundle)
+    verdicts = _verdicts(result)
     all_views = active_views + waived_views
     namespaces = sorted({ns for v in all_views for ns in v.namespaces} | {display_text(e.namespace) for e in shown_events})
     categories = sorted({f.category for f in ordered})
@@ -293,6 +305,9 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
         findings=active_views,
         waived=waived_views,
         rule_errors=result.rule_errors,
+        verdicts=verdicts[:MAX_VERDICTS],
+        verdicts_total=len(verdicts),
+        verdict_tools=", ".join(sorted({v["tool"] for v in verdicts})),
         problems=problems[:MAX_PROBLEMS],
         problems_total=len(problems),
         expired_waivers=[

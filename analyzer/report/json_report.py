@@ -35,6 +35,8 @@ def result_document(result: AnalysisResult, rules_meta: list[dict[str, Any]] | N
         "expired_waivers": result.expired_waivers,
         "skipped_rules": result.skipped_rules,
     }
+    if b.get("tool_verdicts"):
+        doc["bundle"]["tool_verdicts"] = b["tool_verdicts"]  # the bundle's own verdicts, apart from findings
     if result.profile:
         doc["profile"] = result.profile
     return doc

@@ -152,6 +152,15 @@ def render_markdown(result: AnalysisResult, bundle: Bundle | None = None) -> str
         out += [f"- {md_code(e.rule_id, 80)}: {md_text(e.error, 300)}" for e in result.rule_errors[:MAX_LIST]]
         if len(result.rule_errors) > MAX_LIST:
             out.append(f"- ... {len(result.rule_errors) - MAX_LIST} more")
+    verdicts = result.bundle.get("tool_verdicts") or []
+    if verdicts:
+        out += ["", f"## The bundle's own verdicts ({len(verdicts)})", "",
+                "_What the collecting tool's own analyzers concluded (e.g. troubleshoot's analysis.json); "
+                "not kbundle findings._", ""]
+        out += [f"- **{md_text(v.get('severity'), 20)}** {md_text(v.get('title') or v.get('name'), 200)}"
+                + (f": {md_text(v.get('detail'), 300)}" if v.get("detail") else "") for v in verdicts[:MAX_LIST]]
+        if len(verdicts) > MAX_LIST:
+            out.append(f"- ... {len(verdicts) - MAX_LIST} more")
     if result.problems:
         out += ["", f"## Bundle problems ({len(result.problems)})", ""]
         for p in result.problems[:MAX_LIST]:

@@ -9,6 +9,7 @@ import json
 from itertools import groupby
 from typing import Any
 
+from analyzer.bundle.commands import verdict_lines
 from analyzer.engine.findings import SEVERITIES, AnalysisResult, Evidence, Finding
 from analyzer.report.sanitize import display_text, one_line
 
@@ -98,6 +99,11 @@ def render_text(result: AnalysisResult, rules_meta: list[dict[str, Any]] | None 
         out.append(f"Rule errors ({len(result.rule_errors)}): these rules did not run to the end")
         for e in result.rule_errors:
             out.append(f"  {e.rule_id}: {one_line(e.error, 400)}" + (f"  [{e.source}]" if e.source else ""))
+        out.append("")
+    verdicts = verdict_lines(b.get("tool_verdicts") or [])
+    if verdicts:
+        out.append(one_line(verdicts[1], 400))
+        out.extend("  " + one_line(line, 400) for line in verdicts[2:])
         out.append("")
     if result.problems:
         out.append(f"Bundle problems ({len(result.problems)}): these files could not be read")

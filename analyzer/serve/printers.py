@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analyzer.bundle import values
-from analyzer.bundle.model import is_partial
+from analyzer.bundle.partial import is_partial, table_columns
 from analyzer.serve import jsonpath
 from analyzer.serve.events import as_core
 from analyzer.serve.selectors import format_label_selector, format_labels
@@ -247,6 +247,12 @@ def pod_row(p: Printer, pod: dict[str, Any]) -> Row:
     restarts_text = str(restarts)
     if restarts and last:
         restarts_text = f"{restarts} ({p.age(last)} ago)"
+    ready_text = f"{ready}/{total}"
+    captured = table_columns(pod)  # a pod read from a kubectl table: show what that table showed
+    if captured:
+        ready_text = captured.get("READY") or ready_text
+        reason = captured.get("STATUS") or reason
+        restarts_text = captured.get("RESTARTS") or restarts_text
     spec, status = d(pod.get("spec")), d(pod.get("status"))
     ips = [d(x).get("ip") for x in lst(status.get("podIPs"))]
     ip = s(ips[0]) if ips and ips[0] else s(status.get("podIP"))
@@ -256,8 +262,7 @@ def pod_row(p: Printer, pod: dict[str, Any]) -> Row:
         conds = {s(d(c).get("type")): d(c).get("status") for c in lst(status.get("conditions"))}
         true = sum(1 for g in rgates if conds.get(s(d(g).get("conditionType"))) == "True")
         gates = f"{true}/{len(rgates)}"
-    ready_text = f"{ready}/{total}"
-    if is_partial(pod) and not status:
+    if is_partial(pod) and not status and not captured:
         # known only in part (docs/bundle-format.md "Partial objects"): no status was collected
         ready_text = reason = restarts_text = "<unknown>"
     return [name_of(pod), ready_text, reason, restarts_text, p.created(pod),
@@ -315,7 +320,8 @@ def node_row(p: Printer, node: dict[str, Any]) -> Row:
     addrs = [d(a) for a in lst(status.get("addresses"))]
     internal = next((s(a.get("address")) for a in addrs if a.get("type") == "InternalIP"), "<none>")
     external = next((s(a.get("address")) for a in addrs if a.get("type") == "ExternalIP"), "<none>")
-    return [name_of(node), ",".join(state), ",".join(node_roles(node)) or "<none>", p.created(node),
+    roles = ",".join(node_roles(node)) or (table_columns(node) or {}).get("ROLES") or "<none>"
+    return [name_of(node), ",".join(state), roles, p.created(node),
             s(info.get("kubeletVersion")), internal, external, s(info.get("osImage")) or "<unknown>",
             s(info.get("kernelVersion")) or "<unknown>", s(info.get("containerRuntimeVersion")) or "<unknown>"]
 

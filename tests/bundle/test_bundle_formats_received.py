@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from analyzer.bundle.formats.common import log_fetch_error, normalize_internal
 from analyzer.bundle.formats.kind_logs import cri_to_text
-from analyzer.bundle.model import PARTIAL_ANNOTATION, is_partial
+from analyzer.bundle.partial import PARTIAL_ANNOTATION, is_partial
 from analyzer.bundle.reader import open_bundle
 from analyzer.cli import app
 from tests.bundle.conftest import core_event, member, node, pod, write, write_tar
@@ -198,7 +198,7 @@ def test_kind_export_logs(tmp_path):
         web = b.get("Pod", "shop", "web-1")
         assert web["metadata"]["uid"] == "c1ebac98-f89d-4559-9478-2025627dbb6e"
         assert web["spec"] == {"nodeName": "kind-control-plane", "containers": [{"name": "app"}]}
-        assert "status" not in web and "spec.nodeName" in web["metadata"]["annotations"][PARTIAL_ANNOTATION]
+        assert "status" not in web and "status" in web["metadata"]["annotations"][PARTIAL_ANNOTATION].split(",")
         assert "uid" not in b.get("Pod", "kube-system", "etcd-kind-control-plane")["metadata"]  # a config hash
         assert b.log("shop", "web-1", "app").text() == "started\na long line\n"
         assert b.log("shop", "web-1", "app", previous=True).text() == "first run\n"

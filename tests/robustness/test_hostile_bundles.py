@@ -331,3 +331,76 @@ def test_xz_and_plain_tar_archives(sandbox, tmp_path):
         r = sandbox("inspect", str(tmp_path / name), "--format", "json")
         assert r.code == 0, (name, r.stderr)
         assert orjson.loads(r.stdout)["counts"]["Pod"] == 2
+
+
+# --------------------------------------------------------------------------- formats read from host collectors
+def _zip_with_zero_bomb(name: str, size: int, others: dict[str, bytes]) -> bytes:
+    """A zip whose member ``name`` inflates to ``size`` zero bytes (written in chunks)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for rel, data in others.items():
+            zf.writestr(rel, data)
+        with zf.open(name, "w", force_zip64=True) as out:
+            block = bytes(1 << 20)
+            for _ in range(size >> 20):
+                out.write(block)
+    return buf.getvalue()
+
+
+def test_nested_zip_bomb_in_support_bundle_kit_node_archive(sandbox, tmp_path):
+    from tests.bundle.format_samples import sbk_files, write_sbk_bundle
+
+    files = sbk_files()
+    top = next(iter(files)).split("/", 1)[0]
+    files[f"{top}/nodes/harvester-1.zip"] = _zip_with_zero_bomb(
+        "harvester-1/logs/rke2-agent.log", 96 * 1024**2, {"harvester-1/logs/kubelet.log": b"kubelet ok\n"})
+    f = write_sbk_bundle(tmp_path, files)
+    assert f.stat().st_size < 2 * 1024**2
+    r = sandbox("inspect", str(f), "--format", "json", "--max-file-bytes", str(16 * 1024**2))
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["format"] == "support-bundle-kit" and doc["counts"]["Pod"] == 1
+    bomb = [p for p in doc["problems"] if "harvester-1.zip!harvester-1/logs/rke2-agent.log" in p["path"]]
+    assert bomb and "--max-file-bytes" in bomb[0]["error"], doc["problems"]
+    assert doc["node_files"] >= 1  # the node's other files are still read
+    # the total cap counts the node archive's content too
+    r = sandbox("inspect", str(f), "--format", "json", "--max-total-bytes", str(48 * 1024**2))
+    assert r.code == 0, r.stderr
+    assert any("--max-total-bytes" in p["error"] for p in json.loads(r.stdout)["problems"])
+    r = sandbox("analyze", str(f), "--format", "json", "-o", "out/report.json", "--max-file-bytes",
+                str(16 * 1024**2), "--fail-on", "never")
+    assert r.code == 0, r.stderr
+    assert json.loads((sandbox.work / "out" / "report.json").read_text())["rule_errors"] == []
+
+
+def test_rancher_text_tables_with_broken_columns(sandbox, tmp_path):
+    from tests.bundle.format_samples import (
+        POD_HEADER,
+        RANCHER_PODS,
+        kubectl_table,
+        rancher_node_dir,
+        write_targz,
+    )
+
+    good = kubectl_table(POD_HEADER, RANCHER_PODS[:2])
+    broken = (good + "shop   web-x   1/1\tRunning 0\n"                       # re-flowed, too few cells
+              + "shop " + "y" * 300 + " 1/1 Running 0 1d 10.0.0.1 node-a <none> <none>\n"  # overflowing name
+              + "\x00\x01\x02 garbage \xff\n".encode("latin-1").decode("latin-1"))
+    files = rancher_node_dir(pods_text=broken)
+    files["rke2/kubectl/nodes"] = b"\x89PNG\r\n\x1a\n\x00\x00binary"
+    files["rke2/kubectl/events"] = b"NAMESPACE   LAST SEEN\n"  # header only
+    f = write_targz(tmp_path / "node-a-2026-03-01_12_00_00.tar.gz",
+                    {"node-a-2026-03-01_12_00_00/" + k: v for k, v in files.items()})
+    r = sandbox("inspect", str(f), "--format", "json")
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["format"] == "rancher-logs" and doc["counts"]["Pod"] == 2
+    assert "Node" not in doc["counts"]
+    problems = {p["path"].rsplit("/", 1)[-1]: p["error"] for p in doc["problems"]}
+    assert "3 row(s) whose columns do not line up" in problems["pods"], problems
+    assert problems["nodes"].startswith("not a kubectl table"), problems
+    r = sandbox("analyze", str(f), "--format", "json", "-o", "out/r.json", "--fail-on", "never")
+    assert r.code == 0, r.stderr
+    assert json.loads((sandbox.work / "out" / "r.json").read_text())["rule_errors"] == []

@@ -69,7 +69,7 @@ def test_partial_pods_show_unknown_not_guesses(kind_served: tuple[BundleServer, 
     assert len(rows) == 3
     assert all(r["READY"] == r["STATUS"] == r["RESTARTS"] == "<unknown>" for r in rows)
     pod = kubectl.json("get", "pod", "-n", "shop", "web-1")
-    assert "kbundle.dev/partial" in pod["metadata"]["annotations"]
+    assert "kbundle.io/partial" in pod["metadata"]["annotations"]
 
 
 def test_logs_of_a_pod_known_only_by_its_log_paths(kind_served: tuple[BundleServer, Kubectl]) -> None:

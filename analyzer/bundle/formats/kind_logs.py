@@ -28,7 +28,8 @@ import orjson
 
 from analyzer.bundle.formats import journal
 from analyzer.bundle.formats.common import ReadContext, parse_time, problem_sink
-from analyzer.bundle.model import TextFile, mark_partial
+from analyzer.bundle.model import TextFile
+from analyzer.bundle.partial import mark_partial
 from analyzer.bundle.safe_source import Source
 
 NAME = "kind-logs"
@@ -48,11 +49,13 @@ _NODE_FILES = {
     "serial.log": "commands/serial.txt",
     "alternatives.log": "files/var/log/alternatives.log",
 }
-PARTIAL_POD = ("from log file paths (kind export logs): metadata.name, metadata.namespace, metadata.uid "
-               "(when a UUID), spec.nodeName, container names (init containers not told apart); "
-               "status, images and everything else unknown")
-PARTIAL_NODE = ("from the kind node directory (kind export logs): metadata.name, status.nodeInfo.kubeletVersion; "
-                "conditions, capacity and everything else unknown")
+KNOWN_FROM = "kind export logs: node directories and log file paths"
+# What a pod known only from its log file paths lacks (it has name, namespace, uid when a UUID,
+# spec.nodeName and the container names; init containers are not told apart).
+PARTIAL_POD = ("status", "spec.initContainers", "spec.containers[].image", "metadata.labels",
+               "metadata.ownerReferences")
+PARTIAL_NODE = ("metadata.uid", "metadata.labels", "spec", "status.conditions", "status.capacity",
+                "status.allocatable")
 
 
 def _node_dirs(source: Source, root: str) -> list[str]:
@@ -209,14 +212,14 @@ def _add_partial_pod(ctx: ReadContext, ns: str, pod: str, node: str, uid: str | 
         md["uid"] = uid
     obj = {"apiVersion": "v1", "kind": "Pod", "metadata": md,
            "spec": {"nodeName": node, "containers": [{"name": c} for c in containers]}}
-    ctx.bundle.add_object(mark_partial(obj, PARTIAL_POD), source)
+    ctx.bundle.add_object(mark_partial(obj, PARTIAL_POD, KNOWN_FROM), source)
 
 
 def _add_partial_node(ctx: ReadContext, node: str, version: str | None) -> None:
     obj: dict = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": node}}
     if version:
         obj["status"] = {"nodeInfo": {"kubeletVersion": version}}
-    ctx.bundle.add_object(mark_partial(obj, PARTIAL_NODE), f"{ctx.root}{node}")
+    ctx.bundle.add_object(mark_partial(obj, PARTIAL_NODE, KNOWN_FROM), f"{ctx.root}{node}")
 
 
 def _created_from_inspect(ctx: ReadContext, full: str) -> datetime | None:

@@ -22,6 +22,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from analyzer.bundle.formats import troubleshoot_host
 from analyzer.bundle.formats.common import ReadContext, add_document, is_structured, newest_timestamp
 from analyzer.bundle.safe_source import Source
 
@@ -96,12 +97,17 @@ def detect(source: Source, roots: list[str]) -> list[str]:
 def read(ctx: ReadContext) -> None:
     bundle = ctx.bundle
     pending_crs: list[tuple[str, str, Any]] = []  # (path, plural.group, document) without kind
+    run_pods: list[tuple[str, str]] = []  # (rel, full) of <collector>/<name>.json outside cluster-resources/
     for rel, full in ctx.rel_files():
         if not rel.startswith(MARKER):
             if rel == "cluster-info/cluster_version.json":
                 _read_version(ctx, full)
+            elif rel.startswith(troubleshoot_host.MARKER) or rel == "analysis.json":
+                continue  # read below, once the cluster's nodes are known
             elif rel.endswith((".log", ".txt")) and not rel.startswith("all-logs/"):
                 bundle.other_files[rel] = ctx.text(full, rel)
+            elif rel.endswith(".json") and rel.count("/") == 1:
+                run_pods.append((rel, full))
             continue
         parts = rel[len(MARKER):].split("/")
         name = parts[-1]
@@ -138,9 +144,12 @@ def read(ctx: ReadContext) -> None:
             add_document(ctx, doc, full, kind, api)
     if pending_crs:
         _resolve_custom_resources(ctx, pending_crs)
+    for rel, full in run_pods:
+        _read_run_pod(ctx, rel, full)
+    troubleshoot_host.read_host_part(ctx)
     if bundle.collected_at is None:
         # Content times are UTC; the root folder's timestamp is the collecting machine's local time.
-        bundle.collected_at = newest_timestamp(bundle) or _time_from_root(
+        bundle.collected_at = newest_timestamp(bundle) or time_from_root(
             ctx.root or os.path.basename(ctx.source.origin)
         )
 
@@ -224,7 +233,31 @@ def _read_version(ctx: ReadContext, full: str) -> None:
         ctx.bundle.cluster_version = version
 
 
-def _time_from_root(root: str) -> datetime | None:
+def _read_run_pod(ctx: ReadContext, rel: str, full: str) -> None:
+    """``<collector>/<pod>.json`` of a runPod collector: the Pod as the API returned it, which
+    older troubleshoot versions saved without ``kind``; its log ``<collector>/<pod>.log`` is
+    attached to its first container."""
+    doc = ctx.json(full)
+    if not isinstance(doc, dict) or doc.get("kind") not in (None, "Pod"):
+        return
+    spec = doc.get("spec")
+    md = doc.get("metadata")
+    if not isinstance(spec, dict) or not isinstance(spec.get("containers"), list) or not isinstance(md, dict):
+        return
+    doc.setdefault("kind", "Pod")
+    doc.setdefault("apiVersion", "v1")
+    if not ctx.bundle.add_object(doc, full):
+        return
+    log_rel = rel[: -len(".json")] + ".log"
+    first = spec["containers"][0] if spec["containers"] and isinstance(spec["containers"][0], dict) else {}
+    if ctx.exists(log_rel) and isinstance(first.get("name"), str) and isinstance(md.get("name"), str):
+        ns = str(md.get("namespace") or "default")
+        ctx.bundle.add_log(ns, md["name"], first["name"], False,
+                           ctx.text(ctx.full(log_rel), f"logs/{ns}/{md['name']}/{first['name']}.log"))
+        ctx.bundle.other_files.pop(log_rel, None)
+
+
+def time_from_root(root: str) -> datetime | None:
     """Timestamped root folders (``support-bundle-2023-05-12T10_35_40``) give the collection time."""
     m = _TIMESTAMPED_ROOT.search(root)
     if not m:
