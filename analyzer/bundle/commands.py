@@ -115,6 +115,9 @@ def _coverage_text(cov: dict[str, Any], fmt: str) -> list[str]:
     for entry in cov["ignored_by_reason"]:
         out.append(f"  ignored: {entry['reason']}: {entry['files']} files")
         out += [f"    {d}: {n}" for d, n in entry["directories"].items()]
+    return out
+
+
 VERDICTS_SHOWN = 20
 _VERDICT_ORDER = {"error": 0, "warning": 1, "info": 2, "pass": 3}
 
