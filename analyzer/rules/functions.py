@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import itertools
 import re
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
 import jmespath
@@ -62,6 +64,39 @@ def _node_name(x: Any) -> str | None:
         if isinstance(spec, dict) and isinstance(spec.get("nodeName"), str):
             return spec["nodeName"]
     return None
+
+
+_FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{(\d*)\}")
+
+
+def _text_of(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str | int | float):
+        return str(v)
+    import json
+
+    return json.dumps(v, sort_keys=True, default=str)
+
+
+def format_text(fmt: Any, args: tuple[Any, ...] | list[Any]) -> str | None:
+    """``{}``/``{N}`` placeholders only (no attribute access, no format spec): a rule's
+    format string never reaches Python's ``str.format``.  A placeholder past the last
+    argument is left empty."""
+    if not isinstance(fmt, str):
+        return None
+    auto = itertools.count()
+
+    def field(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok in ("{{", "}}"):
+            return tok[0]
+        i = int(m.group(1)) if m.group(1) else next(auto)
+        return _text_of(args[i]) if i < len(args) else ""
+
+    return _FORMAT_FIELD.sub(field, fmt)
 
 
 def _regex(pattern: Any) -> re.Pattern[str] | None:
@@ -280,6 +315,42 @@ class RuleFunctions(jfunctions.Functions):
         if not m:
             return None
         return m.group(1) if m.re.groups else m.group(0)
+
+    @signature(ANY, ANY)
+    def _func_first_match(self, s: Any, cases: Any) -> Any:
+        """``cases`` is ``[[regex, id], ...]``: ``{id, match}`` of the first regex found in
+        ``s`` (a null regex matches anything: the default case), or null."""
+        if not isinstance(cases, list):
+            return None
+        for case in cases:
+            if not isinstance(case, list) or len(case) != 2:
+                continue
+            pattern, cid = case
+            if pattern is None:
+                return {"id": cid, "match": None}
+            rx = _regex(pattern)
+            m = rx.search(s) if rx is not None and isinstance(s, str) else None
+            if m:
+                return {"id": cid, "match": m.group(0)}
+        return None
+
+    @signature(VARIADIC)
+    def _func_format(self, fmt: Any, *args: Any) -> Any:
+        """``format('{}/{}', a, b)``: each ``{}`` (or ``{0}``, ``{1}``) replaced by an
+        argument's text (null: empty); ``{{``/``}}`` are braces.  Null when ``fmt`` is not a string."""
+        return format_text(fmt, args)
+
+    @signature(ANY, ANY)
+    def _func_to_time(self, s: Any, layout: Any) -> Any:
+        """``s`` read with a ``strptime`` layout (``'%b %d %H:%M:%S %Y'``), as RFC 3339 (UTC
+        unless the layout reads an offset), or null."""
+        if not isinstance(s, str) or not isinstance(layout, str):
+            return None
+        try:
+            dt = datetime.strptime(" ".join(s.split()), layout)
+        except ValueError:
+            return None
+        return format_time(dt if dt.tzinfo else dt.replace(tzinfo=UTC))
 
     # -------------------------------------------------------------- values
     @signature(ANY)
