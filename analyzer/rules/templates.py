@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes, pass_context
+from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, meta, nodes, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from analyzer.bundle.values import (
@@ -81,15 +81,17 @@ class Template:
     every error, but compiled to Python only when first rendered: most rules of a pack
     never fire on a given bundle, and compiling is two thirds of the cost."""
 
-    __slots__ = ("source", "_tpl", "_ast")
+    __slots__ = ("source", "_tpl", "_ast", "names")
 
     def __init__(self, source: str):
         self.source = source
         self._tpl: Any = None
         self._ast: Any = None
+        self.names: frozenset[str] = frozenset()  # the context names it reads
         if "{{" in source or "{%" in source or "{#" in source:
             try:
                 ast = ENV.parse(source)
+                self.names = frozenset(meta.find_undeclared_variables(ast))
                 known = all(f.name in ENV.filters for f in ast.find_all(nodes.Filter)) and all(
                     t.name in ENV.tests for t in ast.find_all(nodes.Test))
                 if known:
