@@ -162,7 +162,7 @@ class Engine:
 
     def flush_groups(self) -> None:
         """One finding per group of a grouping rule (:class:`analyzer.rules.model.Grouping`):
-        made from its first member's context plus ``group`` (key, label, size, objects,
+        made from the context of its first member (by object name) plus ``group`` (key, label, size, objects,
         members), listing every member's objects; current when any member is."""
         by_id = {r.id: r for r in self.rules}
         for rule_id, groups in self._groups.items():
@@ -170,6 +170,8 @@ class Engine:
             grouping = rule.grouping
             assert grouping is not None
             for members in groups.values():
+                # members in the order of their objects: the finding is filed under the first one by name
+                members.sort(key=lambda m: [str(o) for o in m[1]])
                 first_ctx = members[0][0]
                 try:
                     key = self.ev.eval(grouping.key, first_ctx)

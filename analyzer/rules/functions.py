@@ -334,6 +334,16 @@ class RuleFunctions(jfunctions.Functions):
                 return {"id": cid, "match": m.group(0)}
         return None
 
+    @signature(ANY, ANY)
+    def _func_lookup(self, table: Any, key: Any) -> Any:
+        """``table[key]`` for a map and a string key (a list and an integer index), else null:
+        JMESPath itself has no computed keys."""
+        if isinstance(table, dict) and isinstance(key, str):
+            return table.get(key)
+        if isinstance(table, list) and isinstance(key, int) and not isinstance(key, bool) and -len(table) <= key < len(table):
+            return table[key]
+        return None
+
     @signature(VARIADIC)
     def _func_format(self, fmt: Any, *args: Any) -> Any:
         """``format('{}/{}', a, b)``: each ``{}`` (or ``{0}``, ``{1}``) replaced by an

@@ -61,6 +61,7 @@ EXAMPLE_KEYS = ("name", "expect", "objects", "files", "cluster_version", "collec
 FILE_KEYS = ("rules", "defs", "tables")
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
+DEFS_DIR = "defs"  # built-in defs and tables, loaded for every rule file
 
 
 def builtin_rules_dir() -> Path | None:
@@ -640,15 +641,15 @@ def _expand(path: Path) -> list[Path]:
 
 def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
     """Load the built-in pack (if ``builtin``) and every rule file of ``paths`` (files or
-    directories, ``*.yaml``/``*.yml`` recursively).  The defs and tables of every file are
-    visible to every rule.  Duplicate ids are issues; the first occurrence is kept."""
+    directories, ``*.yaml``/``*.yml`` recursively).  The defs and tables of every file, and
+    those of the built-in ``defs/`` directory, are visible to every rule.  Duplicate ids are issues; the first occurrence is kept."""
     res = LoadResult()
     sources: list[tuple[Path, str]] = []
-    if builtin:
-        bdir = builtin_rules_dir()
-        if bdir is not None:
-            for p in _expand(bdir):
-                sources.append((p, "rules/" + p.relative_to(bdir).as_posix()))
+    bdir = builtin_rules_dir()
+    if bdir is not None:
+        # the built-in defs and tables are there for every rule file, the built-in rules only when asked
+        for p in _expand(bdir) if builtin else _expand(bdir / DEFS_DIR) if (bdir / DEFS_DIR).is_dir() else []:
+            sources.append((p, "rules/" + p.relative_to(bdir).as_posix()))
     for path in paths:
         path = Path(path)
         if not path.exists():
@@ -657,7 +658,12 @@ def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
         for p in _expand(path):
             sources.append((p, str(p)))
     parsed: list[_ParsedFile] = []
+    defs_files: set[Path] = set()
     for p, shown in sources:
+        if p.resolve() in defs_files:
+            continue  # a built-in defs file also named by a path
+        if bdir is not None and p.resolve().parent == (bdir / DEFS_DIR).resolve():
+            defs_files.add(p.resolve())
         try:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
