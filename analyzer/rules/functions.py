@@ -28,6 +28,7 @@ from jmespath.functions import signature
 
 from analyzer.bundle.model import Bundle, ref_of
 from analyzer.bundle.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
+from analyzer.rules.jmes_compile import is_false
 from analyzer.rules.regex import cached_safe_compile
 
 ANY = {"types": []}
@@ -318,7 +319,7 @@ class RuleFunctions(jfunctions.Functions):
 
     @signature(ANY, ANY)
     def _func_first_match(self, s: Any, cases: Any) -> Any:
-        """``cases`` is ``[[regex, id], ...]``: ``{id, match}`` of the first regex found in
+        """``cases`` is ``[[regex, id], ...]``: ``{id, match, groups}`` of the first regex found in
         ``s`` (a null regex matches anything: the default case), or null."""
         if not isinstance(cases, list):
             return None
@@ -327,12 +328,28 @@ class RuleFunctions(jfunctions.Functions):
                 continue
             pattern, cid = case
             if pattern is None:
-                return {"id": cid, "match": None}
+                return {"id": cid, "match": None, "groups": []}
             rx = _regex(pattern)
             m = rx.search(s) if rx is not None and isinstance(s, str) else None
             if m:
-                return {"id": cid, "match": m.group(0)}
+                return {"id": cid, "match": m.group(0), "groups": list(m.groups())}
         return None
+
+    @signature(ANY)
+    def _func_event_count(self, events: Any) -> Any:
+        """How many times an event (or a list of events) happened: ``count``, else
+        ``series.count``, else ``deprecatedCount``, else 1 per event."""
+        total = 0
+        for e in events if isinstance(events, list) else [events]:
+            if not isinstance(e, dict):
+                continue
+            series = e.get("series")
+            for v in (e.get("count"), series.get("count") if isinstance(series, dict) else None,
+                      e.get("deprecatedCount"), 1):
+                if not is_false(v):
+                    total += v if _num(v) else 0
+                    break
+        return total
 
     @signature(ANY, ANY)
     def _func_lookup(self, table: Any, key: Any) -> Any:
