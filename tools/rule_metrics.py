@@ -92,7 +92,11 @@ def written_expressions(rules_dir: Path) -> tuple[list[Written], list[int]]:
 def _rule_lengths(text: str) -> list[int]:
     """Lines from each rule's ``- id:`` to the next one (or the end of its list)."""
     lines = text.splitlines()
-    starts = [i for i, ln in enumerate(lines) if ln.lstrip().startswith("- id:")]
+    ids = [(i, len(ln) - len(ln.lstrip())) for i, ln in enumerate(lines) if ln.lstrip().startswith("- id:")]
+    if not ids:
+        return []
+    indent = min(d for _i, d in ids)  # rules, not the cases of a classify
+    starts = [i for i, d in ids if d == indent]
     ends = starts[1:] + [len(lines)]
     return [b - a for a, b in zip(starts, ends, strict=True)]
 

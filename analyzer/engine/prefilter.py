@@ -119,6 +119,11 @@ class _Deriver:
     def __init__(self, rule: Rule):
         self.lets = {name: e.parsed for name, e in rule.let}
         self.depth = 0
+        # ``item`` is an element of the list ``each`` gives: where those elements are
+        self.item: Where = None
+        if rule.each is not None:
+            elements = self.where(rule.each.parsed, CTX)
+            self.item = elements if _in_object(elements) else None
 
     # ------------------------------------------------------------------ where values are
     def where(self, node: dict[str, Any], cur: Where) -> Where:
@@ -131,7 +136,9 @@ class _Deriver:
             if cur is CTX:
                 if name == "obj":
                     return ROOT
-                if name in ("item", "bundle") or name in self.lets:
+                if name == "item":
+                    return self.item
+                if name == "bundle" or name in self.lets:
                     return None
                 return name  # a top-level field of the object itself
             if cur == ROOT:
@@ -168,7 +175,14 @@ class _Deriver:
         if t == "function_expression":
             name = node["value"]
             if name == "var":
-                return ROOT if variable_name(node) == "obj" else None
+                var = variable_name(node)
+                if var in self.lets and self.depth < 50:  # a let's value is where its expression's is
+                    self.depth += 1
+                    try:
+                        return self.where(self.lets[var], CTX)
+                    finally:
+                        self.depth -= 1
+                return ROOT if var == "obj" else self.item if var == "item" else None
             if name == "events" and len(ch) == 1 and self.where(ch[0], cur) == ROOT:
                 return EVENTS
             if name == "concat" and len(ch) == 2:
