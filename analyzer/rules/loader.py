@@ -195,8 +195,8 @@ class _RuleCompiler:
         tables = self.tables()
         known |= {name for name, _e in tables}
         each = self.expr(raw["each"], self.line("each"), known, "each") if raw.get("each") is not None else None
-        if each is not None:
-            each = self.defs.inline(each)
+        if each is not None:  # evaluated before any let: defs and tables are written into it
+            each = Defs(self.defs.exprs, {**self.defs.tables, **dict(tables)}).inline(each)
         lets = tables + self.lets(known)
         classify = self.classify(known, lets)
         whens: list[Expr] = []
