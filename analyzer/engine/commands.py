@@ -378,9 +378,10 @@ def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) ->
     else:
         out.append(f"Scans text files {', '.join(rule.files)} line by line for /{raw.get('pattern')}/"
                    f" (at least {rule.min_count} matching line(s) per {rule.group_by}).")
-    for key, label in (("each", "For each element of"), ("let", "Computes"), ("when", "Fires when"),
+    for key, label in (("tables", "Tables"), ("each", "For each element of"), ("let", "Computes"),
+                       ("classify", "Classifies (first matching case)"), ("when", "Fires when"),
                        ("history_when", "Reported as history (cleared) when"), ("since", "Started at"),
-                       ("objects", "About the objects"), ("evidence", "Evidence")):
+                       ("objects", "About the objects"), ("group_by", "One finding per"), ("evidence", "Evidence")):
         if raw.get(key) is not None:
             out.append(f"  {label}:")
             out.append(_yaml_block(raw[key]))

@@ -339,16 +339,16 @@ class RuleFunctions(jfunctions.Functions):
     def _func_event_count(self, events: Any) -> Any:
         """How many times an event (or a list of events) happened: ``count``, else
         ``series.count``, else ``deprecatedCount``, else 1 per event."""
-        total = 0
+        total: int | float = 0
         for e in events if isinstance(events, list) else [events]:
             if not isinstance(e, dict):
                 continue
             series = e.get("series")
-            for v in (e.get("count"), series.get("count") if isinstance(series, dict) else None,
-                      e.get("deprecatedCount"), 1):
-                if not is_false(v):
-                    total += v if _num(v) else 0
-                    break
+            candidates: tuple[Any, ...] = (e.get("count"), series.get("count") if isinstance(series, dict) else None,
+                                           e.get("deprecatedCount"), 1)
+            v = next(c for c in candidates if not is_false(c))
+            if _num(v):
+                total += v
         return total
 
     @signature(ANY, ANY)

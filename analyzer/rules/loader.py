@@ -646,10 +646,13 @@ def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
     res = LoadResult()
     sources: list[tuple[Path, str]] = []
     bdir = builtin_rules_dir()
+    implicit: set[str] = set()  # built-in defs files read for their defs only (not counted as files read)
     if bdir is not None:
         # the built-in defs and tables are there for every rule file, the built-in rules only when asked
         for p in _expand(bdir) if builtin else _expand(bdir / DEFS_DIR) if (bdir / DEFS_DIR).is_dir() else []:
             sources.append((p, "rules/" + p.relative_to(bdir).as_posix()))
+            if not builtin:
+                implicit.add(sources[-1][1])
     for path in paths:
         path = Path(path)
         if not path.exists():
@@ -676,7 +679,8 @@ def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
     seen: dict[str, str] = {}  # id -> "file:line" of its first definition
     for pf in parsed:
         one = _compile_file(pf, defs)
-        res.files.append(pf.source)
+        if pf.source not in implicit:
+            res.files.append(pf.source)
         res.issues.extend(one.issues)
         duplicates: set[int] = set()
         for rid, line in one.ids:

@@ -136,3 +136,52 @@ def test_rules_eval(tmp_path):
     assert code == 2 and "invalid JMESPath" in err
     code, _, err = run_cli("rules", "eval", bundle, "sort_by(objects('Pod'), &spec)")
     assert code == 1 and "evaluation failed" in err and len(err) < 500
+
+
+def test_new_functions():
+    from analyzer.rules.expr import compile_expr
+    from analyzer.rules.functions import RuleFunctions
+
+    fns = RuleFunctions()
+
+    def ev(src: str, ctx: dict | None = None):
+        fns.vars = ctx or {}
+        return compile_expr(src).fn(ctx or {}, fns)
+
+    assert ev("format('{}/{}{{}}', 'a', `null`)") == "a/{}"
+    assert ev("format('{1}-{0}', 'a', `[1]`)") == "[1]-a"
+    assert ev("format(`3`)") is None
+    assert ev("lookup({a: `1`}, 'a')") == 1 and ev("lookup(`[5, 6]`, `-1`)") == 6 and ev("lookup(`null`, 'a')") is None
+    assert ev("to_time('Jan  2 15:04:05 2024', '%b %d %H:%M:%S %Y')") == "2024-01-02T15:04:05Z"
+    assert ev("to_time('garbage', '%Y')") is None
+    assert ev("first_match('tls: x509: bad (7)', [['nope', 'a'], ['x509: (\\w+)', 'b']])") == {
+        "id": "b", "match": "x509: bad", "groups": ["bad"]}
+    assert ev("first_match(`null`, [['x', 'a'], [`null`, 'default']])")["id"] == "default"
+    events = [{"count": 3}, {"series": {"count": 2}}, {"deprecatedCount": 4}, {}, {"count": "x"}]
+    assert ev("event_count($e)", {"e": events}) == 3 + 2 + 4 + 1
+    assert ev("event_count($e)", {"e": {"count": 5}}) == 5
+
+
+def test_prefilter_knows_where_item_is():
+    from analyzer.engine.prefilter import requirements
+
+    text = RULES.replace('''    when: "$cause.id != 'auth'"''', '''    when: "$cause.id != 'auth' && item.state.waiting.reason == 'ErrImagePull'"''')
+    rule = load_rule_text(text, "t.yaml").rules[0]
+    # the condition on the item (an element of status.containerStatuses) needs its literal in status
+    assert frozenset({("status", b'"ErrImagePull"')}) in requirements(rule)
+
+
+def test_reports_show_the_group():
+    from analyzer.report.render import render
+
+    loaded = load_rule_text(RULES, "t.yaml")
+    rule = loaded.rules[0]
+    bundle = example_bundle(rule.examples[0])
+    result = analyze_bundle(bundle, [rule])
+    meta = [rule.meta()]
+    assert meta[0]["group_by"] == "image registry"
+    assert "group of 2 by image registry reg.io" in render(result, bundle, "text", meta)
+    assert "Group: 2 by image registry `reg.io`" in render(result, bundle, "markdown", meta)
+    doc = json.loads(render(result, bundle, "json", meta))
+    assert {"by": "image registry", "key": "reg.io", "size": 2} in [f["group"] for f in doc["findings"]]
+    assert "Group of 2 by image registry" in render(result, bundle, "html", meta)
