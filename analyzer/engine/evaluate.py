@@ -184,7 +184,7 @@ class Engine:
                     current = [st for st in states if st[0] == "current"]
                     state, severity = ("current", rule.severity) if current else ("history", "info")
                     times = sorted(st[2] for st in states if st[2])
-                    ctx = dict(first_ctx)
+                    ctx = dict(self.plans[rule.id].complete(first_ctx, self.ev.fns))
                     ctx["group"] = {"key": key, "label": grouping.label, "size": len(members),
                                     "objects": [str(o) for o in objects], "members": [m[0] for m in members]}
                     self._add_finding(rule, ctx, objects, state, severity, times[0] if times else None,
@@ -196,7 +196,9 @@ class Engine:
         self._groups.clear()
 
     def _evaluate(self, rule: Rule, ctx: dict[str, Any], default_objects: Any, owned: bool = True) -> None:
-        full = self.plans[rule.id].holds(ctx, self.ev.fns, owned)
+        # a grouping rule's members compute only what their key and objects read; the finding's
+        # member is completed when the group is made
+        full = self.plans[rule.id].holds(ctx, self.ev.fns, owned, complete=rule.grouping is None)
         if full is not None:
             self._emit(rule, full, default_objects() if callable(default_objects) else default_objects)
 

@@ -188,11 +188,13 @@ class RulePlan:
             if type(value) not in _SCALARS:
                 self._pinned.add(id(value))
 
-    def holds(self, ctx: dict[str, Any], fns: Any, owned: bool) -> dict[str, Any] | None:
+    def holds(self, ctx: dict[str, Any], fns: Any, owned: bool, complete: bool = True) -> dict[str, Any] | None:
         """The context with every ``let`` computed when all conditions hold, else None.
 
         ``owned``: the caller's ``ctx`` may receive the ``let`` values; when False it is
-        copied first (a context shared by several rules)."""
+        copied first (a context shared by several rules).  ``complete=False`` leaves the
+        values no condition needed to be computed when read, or by :meth:`complete` (a
+        grouping rule completes only the member its finding is made from)."""
         names = self.names
         if not names:
             fns.vars = ctx
@@ -210,8 +212,16 @@ class RulePlan:
         for cond in self.conds:
             if is_false(cond.fn(ctx, fns)):
                 return None
-        for i, name in enumerate(names):
-            if ctx[name] is pending[i]:
+        if complete:
+            self.complete(ctx, fns)
+        return ctx
+
+    def complete(self, ctx: dict[str, Any], fns: Any) -> dict[str, Any]:
+        """Compute the ``let`` values of ``ctx`` still pending (templates read them directly)."""
+        fns.vars = ctx
+        pending = self._pending
+        for i, name in enumerate(self.names):
+            if ctx.get(name) is pending[i]:
                 self._compute(i, ctx, fns)
         return ctx
 

@@ -352,6 +352,13 @@ class RuleFunctions(jfunctions.Functions):
         return total
 
     @signature(ANY, ANY)
+    def _func_contains_any(self, subject: Any, needles: Any) -> bool:
+        """``contains(subject, n)`` for any string ``n`` of the list ``needles``."""
+        if not isinstance(needles, list):
+            return False
+        return any(isinstance(n, str) and self._func_contains(subject, n) for n in needles)
+
+    @signature(ANY, ANY)
     def _func_lookup(self, table: Any, key: Any) -> Any:
         """``table[key]`` for a map and a string key (a list and an integer index), else null:
         JMESPath itself has no computed keys."""
