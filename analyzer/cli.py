@@ -132,6 +132,20 @@ def rules_test(
     raise typer.Exit(rules_test_command(paths or [], bundles))
 
 
+@rules_app.command("eval")
+def rules_eval(
+    bundle: Path = typer.Argument(..., help="Bundle directory or archive."),
+    expression: str = typer.Argument(..., help="JMESPath expression, as in a rule ($obj, $bundle, defs)."),
+    kind: str | None = typer.Option(None, "--kind", help="Evaluate once per object of this kind (obj = the object)."),
+    truthy: bool = typer.Option(False, "--truthy", help="With --kind: only objects where the value is truthy."),
+    rules: list[Path] = typer.Option([], "--rules", help="Extra rule file or directory (for its defs and tables)."),
+) -> None:
+    """Evaluate an expression over a bundle and print the result as JSON: try it before writing a rule."""
+    from analyzer.engine.commands import rules_eval_command
+
+    raise typer.Exit(rules_eval_command(bundle, expression, kind, truthy, rules))
+
+
 @rules_app.command("explain")
 def rules_explain(
     rule_id: str = typer.Argument(..., help="Rule id, e.g. POD-OOMKILLED."),

@@ -1,7 +1,7 @@
 """Write docs/rules-catalog.md from the built-in rules: ``python -m tools.gen_catalog``.
 
-For each rule: id, severity, category, what it detects (title and description), the
-scenarios it covers, and an example message: the message the rule produces on its first
+For each rule: id, severity, category, what it detects (title and description), what its
+findings are grouped by (``group_by``), the scenarios it covers, and an example message: the message the rule produces on its first
 matching inline example, rendered by the engine.  ``--check`` exits 1 when the file on
 disk differs from what would be written (used by the test suite).
 """
@@ -54,9 +54,12 @@ def render() -> str:
     for r in rules:
         if r.category != cat:
             cat = r.category
-            lines += [f"## {cat}", "", "| id | severity | detects | scenarios | example message |", "|---|---|---|---|---|"]
+            lines += [f"## {cat}", "", "| id | severity | detects | groups by | scenarios | example message |",
+                      "|---|---|---|---|---|---|"]
         detects = _cell(r.title + (f". {r.description}" if r.description else ""))
-        lines.append(f"| `{r.id}` | {r.severity} | {detects} | {', '.join(r.scenarios)} | {_cell(example_message(r))} |")
+        groups = _cell(r.grouping.label) if r.grouping is not None else (r.group_by if r.scope == "text" else "")
+        lines.append(f"| `{r.id}` | {r.severity} | {detects} | {groups} | {', '.join(r.scenarios)} "
+                     f"| {_cell(example_message(r))} |")
         nxt = rules[rules.index(r) + 1] if rules.index(r) + 1 < len(rules) else None
         if nxt is None or nxt.category != cat:
             lines.append("")

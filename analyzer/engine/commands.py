@@ -284,6 +284,68 @@ def rules_test_command(paths: list[Path], bundles: Path | None) -> int:
 # ---------------------------------------------------------------------- rules explain
 
 
+def rules_eval_command(bundle: Path, expression: str, kind: str | None, truthy_only: bool,
+                       rule_paths: list[Path]) -> int:
+    """``kbundle rules eval BUNDLE EXPR [--kind KIND]``: the value of ``EXPR`` in bundle scope,
+    or ``[{object, value}]`` per object of ``KIND`` (with ``obj`` and the object's fields at
+    the root, as in an object rule), printed as JSON.  The defs and tables of the built-in
+    pack and of ``--rules`` files can be read as ``$name``."""
+    from analyzer.bundle.commands import limits_from_options
+    from analyzer.bundle.reader import BundleError, open_bundle
+    from analyzer.engine.context import Evaluator, truthy
+    from analyzer.rules.expr import ExprError, compile_expr
+    from analyzer.rules.model import BASE_VARIABLES
+
+    loaded = load_rules(rule_paths, builtin=True)
+    if rule_paths and loaded.issues:
+        for issue in loaded.issues:
+            sys.stderr.write(f"{issue}\n")
+        return _err(f"{len(loaded.issues)} problem(s) in the rule files given with --rules (see kbundle rules lint)")
+    defs = loaded.defs
+    try:
+        expr = compile_expr(expression)
+    except ExprError as e:
+        return _err(str(e))
+    unknown = [v for v in expr.variables if v not in BASE_VARIABLES and defs.get(v) is None]
+    if unknown:
+        names = sorted(defs.names())
+        shown = ", ".join(f"${n}" for n in names[:15]) + (", ..." if len(names) > 15 else "")
+        return _err(f"unknown variable ${unknown[0]} (known: $obj, $item, $bundle{', ' + shown if shown else ''})")
+    expr = defs.inline(expr)
+    try:
+        b = open_bundle(bundle, limits_from_options(None, None, None))
+    except BundleError as e:
+        return _err(str(e))
+    with b:
+        b.finalize()
+        ev = Evaluator(b)
+        try:
+            if kind is None:
+                out: Any = ev.eval(expr, ev.bundle_context())
+            else:
+                out = []
+                for obj in b.objects(kind):
+                    value = ev.eval(expr, ev.object_context(obj))
+                    if truthy_only and not truthy(value):
+                        continue
+                    out.append({"object": _ref_text(obj), "value": value})
+        except Exception as e:  # noqa: BLE001 - the expression's failure, shown as a rule error would be
+            text = " ".join(str(e).split())
+            text = text if len(text) <= 300 else text[:300] + "..."
+            sys.stderr.write(f"kbundle: evaluation failed: {type(e).__name__}: {text}\n")
+            return 1
+    sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str).decode()
+                     + "\n")
+    return 0
+
+
+def _ref_text(obj: dict[str, Any]) -> str:
+    from analyzer.bundle.model import ref_of
+
+    r = ref_of(obj)
+    return "/".join(x for x in (r["kind"], r["namespace"], r["name"]) if x)
+
+
 def _yaml_block(value: Any, indent: str = "    ") -> str:
     import yaml
 
@@ -318,9 +380,10 @@ def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) ->
     else:
         out.append(f"Scans text files {', '.join(rule.files)} line by line for /{raw.get('pattern')}/"
                    f" (at least {rule.min_count} matching line(s) per {rule.group_by}).")
-    for key, label in (("each", "For each element of"), ("let", "Computes"), ("when", "Fires when"),
+    for key, label in (("tables", "Tables"), ("each", "For each element of"), ("let", "Computes"),
+                       ("classify", "Classifies (first matching case)"), ("when", "Fires when"),
                        ("history_when", "Reported as history (cleared) when"), ("since", "Started at"),
-                       ("objects", "About the objects"), ("evidence", "Evidence")):
+                       ("objects", "About the objects"), ("group_by", "One finding per"), ("evidence", "Evidence")):
         if raw.get(key) is not None:
             out.append(f"  {label}:")
             out.append(_yaml_block(raw[key]))

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, ref_of
 from analyzer.bundle.values import format_time, parse_time
 from analyzer.engine.context import Evaluator, is_k8s_object, truthy
@@ -28,6 +30,7 @@ from analyzer.rules.loader import LoadResult, load_rule_paths
 from analyzer.rules.model import Rule
 
 Progress = Callable[[int, int, str], None]
+MAX_GROUP_EVIDENCE = 50  # affected objects listed as evidence of a grouped finding
 
 
 def load_rules(paths: Iterable[str | Path] = (), builtin: bool = True) -> LoadResult:
@@ -105,6 +108,8 @@ class Engine:
         self.profiling = profile
         self.progress = progress
         self._seen: set[tuple[Any, ...]] = set()
+        # grouping rules: rule id -> group key -> members (context, objects, automatic evidence)
+        self._groups: dict[str, dict[bytes, list[tuple[dict[str, Any], list[ObjectRef], Any]]]] = {}
         self.plans = {r.id: RulePlan(r) for r in rules}
         self.prefilters = {r.id: prefilter_of(r) if prefilter else None for r in rules}
 
@@ -112,8 +117,8 @@ class Engine:
         self.profile[rule_id] = self.profile.get(rule_id, 0.0) + seconds
 
     # ------------------------------------------------------------------ findings
-    def _emit(self, rule: Rule, ctx: dict[str, Any], default_objects: list[ObjectRef],
-              auto_evidence: list[Evidence] | None = None) -> None:
+    def _state(self, rule: Rule, ctx: dict[str, Any]) -> tuple[str, str, str | None]:
+        """(state, severity, since) of a finding made from ``ctx``."""
         ev = self.ev
         state, severity = "current", rule.severity
         if rule.history_when is not None and truthy(ev.eval(rule.history_when, ctx)):
@@ -123,22 +128,79 @@ class Engine:
             v = ev.eval(rule.since, ctx)
             t = parse_time(v)
             since = format_time(t) if t is not None else (None if v is None else str(v))
-        objects = _to_refs(ev.eval(rule.objects, ctx)) if rule.objects is not None else default_objects
+        return state, severity, since
+
+    def _emit(self, rule: Rule, ctx: dict[str, Any], default_objects: list[ObjectRef],
+              auto_evidence: list[Evidence] | None = None) -> None:
+        objects = _to_refs(self.ev.eval(rule.objects, ctx)) if rule.objects is not None else default_objects
+        if rule.grouping is not None:
+            key = self.ev.eval(rule.grouping.key, ctx)
+            if key is not None and key != "" and key != []:
+                group_key = orjson.dumps(key, option=orjson.OPT_SORT_KEYS, default=str)
+                self._groups.setdefault(rule.id, {}).setdefault(group_key, []).append((ctx, objects, auto_evidence))
+                return
+        self._add_finding(rule, ctx, objects, *self._state(rule, ctx), auto_evidence)
+
+    def _add_finding(self, rule: Rule, ctx: dict[str, Any], objects: list[ObjectRef], state: str, severity: str,
+                     since: str | None, auto_evidence: list[Evidence] | None = None,
+                     group: dict[str, Any] | None = None) -> None:
         evidence = list(auto_evidence or []) + self.evidence.collect(rule, ctx)
-        message = rule.message.render(ctx).strip()
-        remediation = rule.remediation.render(ctx).strip()
+        tctx = rule.finding_context(ctx)
+        message = rule.message.render(tctx).strip()
+        remediation = rule.remediation.render(tctx).strip()
         key = (rule.id, tuple(str(o) for o in objects), message)
         if key in self._seen:
             return
         self._seen.add(key)
+        if group is not None:
+            evidence += [Evidence(type="object", label=f"affected (grouped by {group['by']})",
+                                  value={"kind": o.kind, "namespace": o.namespace, "name": o.name})
+                         for o in objects[:MAX_GROUP_EVIDENCE]]
         self.findings.append(Finding(
             rule_id=rule.id, severity=severity, title=rule.title, category=rule.category, message=message,
             objects=objects, evidence=evidence, remediation=remediation, references=list(rule.references),
-            scenarios=list(rule.scenarios), state=state, since=since, source=rule.source,
+            scenarios=list(rule.scenarios), state=state, since=since, source=rule.source, group=group,
         ))
 
+    def flush_groups(self) -> None:
+        """One finding per group of a grouping rule (:class:`analyzer.rules.model.Grouping`):
+        made from the context of its first member (by object name) plus ``group`` (key, label, size, objects,
+        members), listing every member's objects; current when any member is."""
+        by_id = {r.id: r for r in self.rules}
+        for rule_id, groups in self._groups.items():
+            rule = by_id[rule_id]
+            grouping = rule.grouping
+            assert grouping is not None
+            for members in groups.values():
+                # members in the order of their objects: the finding is filed under the first one by name
+                members.sort(key=lambda m: [str(o) for o in m[1]])
+                first_ctx = members[0][0]
+                try:
+                    key = self.ev.eval(grouping.key, first_ctx)
+                    objects: list[ObjectRef] = []
+                    if grouping.object is not None:
+                        objects += _to_refs(self.ev.eval(grouping.object, first_ctx))
+                    for _ctx, refs, _auto in members:
+                        objects += [o for o in refs if o not in objects]
+                    states = [self._state(rule, m[0]) for m in members]
+                    current = [st for st in states if st[0] == "current"]
+                    state, severity = ("current", rule.severity) if current else ("history", "info")
+                    times = sorted(st[2] for st in states if st[2])
+                    ctx = dict(self.plans[rule.id].complete(first_ctx, self.ev.fns))
+                    ctx["group"] = {"key": key, "label": grouping.label, "size": len(members),
+                                    "objects": [str(o) for o in objects], "members": [m[0] for m in members]}
+                    self._add_finding(rule, ctx, objects, state, severity, times[0] if times else None,
+                                      members[0][2], {"by": grouping.label, "key": _key_text(key),
+                                                      "size": len(members)})
+                except Exception as e:  # noqa: BLE001 - any failure is this rule's, not the analysis'
+                    self.errors.append(RuleError(rule.id, f"{_describe(e)} (grouping its findings)", rule.source))
+                    break
+        self._groups.clear()
+
     def _evaluate(self, rule: Rule, ctx: dict[str, Any], default_objects: Any, owned: bool = True) -> None:
-        full = self.plans[rule.id].holds(ctx, self.ev.fns, owned)
+        # a grouping rule's members compute only what their key and objects read; the finding's
+        # member is completed when the group is made
+        full = self.plans[rule.id].holds(ctx, self.ev.fns, owned, complete=rule.grouping is None)
         if full is not None:
             self._emit(rule, full, default_objects() if callable(default_objects) else default_objects)
 
@@ -325,9 +387,14 @@ class Engine:
         (:mod:`analyzer.engine.parallel`), whose matches the text rules use."""
         self.run_object_rules([r for r in self.rules if r.scope == "object"])
         self.run_bundle_rules()
+        self.flush_groups()
         self.ev.fns.clear_caches()
         self.run_text_rules(text_scan)
         self.ev.fns.clear_caches()
+
+
+def _key_text(key: Any) -> str:
+    return key if isinstance(key, str) else orjson.dumps(key, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
 class _DefaultRefs:

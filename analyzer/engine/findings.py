@@ -64,6 +64,8 @@ class Finding:
     since: str | None = None  # when it started / happened (RFC 3339), when known
     waived: Waived | None = None
     source: str = ""  # rule file
+    # a grouped finding (rule with group_by): {by: what it groups by, key: the shared value, size: members}
+    group: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON data (what ``dataclasses.asdict`` gives, evidence without its
@@ -84,6 +86,7 @@ class Finding:
             "scenarios": list(self.scenarios), "state": self.state, "since": self.since,
             "waived": None if self.waived is None else {"reason": self.waived.reason, "expires": self.waived.expires},
             "source": self.source,
+            "group": None if self.group is None else dict(self.group),
         }
 
 

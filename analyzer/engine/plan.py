@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.rules.expr import Expr, context_reads_of
+from analyzer.rules.analysis import analyse, conjuncts
+from analyzer.rules.expr import Expr
 from analyzer.rules.functions import FUNCTION_TABLE
 from analyzer.rules.jmes_compile import Deferred, compile_tree, is_false
 from analyzer.rules.model import Rule
@@ -35,39 +36,6 @@ CONSTANT_NAMES = frozenset({"bundle"})
 MEMO_MAX_ENTRIES = 50_000  # per let; past it, values are computed without sharing
 MEMO_LIST_MAX = 16  # lists of up to this many plain values are inputs compared by value
 _SCALARS = (str, int, float, bool, type(None))
-_ELEMENT_CHILDREN = ("projection", "filter_projection", "value_projection")
-
-
-def _conjuncts(node: dict[str, Any]) -> list[dict[str, Any]]:
-    if node.get("type") == "and_expression":
-        out: list[dict[str, Any]] = []
-        for child in node.get("children") or []:
-            out += _conjuncts(child)
-        return out
-    return [node]
-
-
-def bare_root_fields(node: dict[str, Any], at_root: bool = True, out: set[str] | None = None) -> set[str]:
-    """Names an expression reads as plain fields of the context (``name`` rather than
-    ``$name``); mirrors :func:`analyzer.rules.expr.context_reads_of`."""
-    out = set() if out is None else out
-    kind = node.get("type")
-    children = [c for c in (node.get("children") or []) if isinstance(c, dict)]
-    if kind == "field":
-        if at_root:
-            out.add(node["value"])
-        return out
-    if kind == "expref":
-        for c in children:
-            bare_root_fields(c, False, out)
-        return out
-    if kind in ("subexpression", "index_expression", "pipe", "flatten") or kind in _ELEMENT_CHILDREN:
-        for i, c in enumerate(children):
-            bare_root_fields(c, at_root and i == 0, out)
-        return out
-    for c in children:
-        bare_root_fields(c, at_root, out)
-    return out
 
 
 class _Condition:
@@ -104,13 +72,14 @@ class RulePlan:
         self.fns = [e.fn for _n, e in lets]
         index = {name: i for i, name in enumerate(self.names)}
         n = len(lets)
-        parts: list[tuple[Any, frozenset[str] | None, dict[str, Any]]] = []
+        parts: list[tuple[Any, frozenset[str] | None, frozenset[str]]] = []
         for w in rule.when:
-            for part in _conjuncts(w.parsed):
+            for part in conjuncts(w.parsed):
                 if part is w.parsed:
-                    parts.append((w.fn, w.context_reads, part))
+                    parts.append((w.fn, w.context_reads, w.bare_fields))
                 else:
-                    parts.append((compile_tree(part, FUNCTION_TABLE), context_reads_of(part), part))
+                    facts = analyse(part)
+                    parts.append((compile_tree(part, FUNCTION_TABLE), facts.context_reads, frozenset(facts.bare_fields)))
 
         # Direct dependencies between lets.  In-order mode when a value may be read other
         # than as $name, or a let reads the object field a later let shadows.
@@ -135,11 +104,11 @@ class RulePlan:
         if not in_order and n:
             bare: set[str] = set()
             for _name, e in lets:
-                bare_root_fields(e.parsed, True, bare)
-            for _fn, reads, part in parts:
+                bare |= e.bare_fields
+            for _fn, reads, part_bare in parts:
                 if reads is None:
                     in_order = True
-                bare_root_fields(part, True, bare)
+                bare |= part_bare
             in_order = in_order or bool(bare & set(self.names))
         self.in_order = in_order
 
@@ -219,11 +188,13 @@ class RulePlan:
             if type(value) not in _SCALARS:
                 self._pinned.add(id(value))
 
-    def holds(self, ctx: dict[str, Any], fns: Any, owned: bool) -> dict[str, Any] | None:
+    def holds(self, ctx: dict[str, Any], fns: Any, owned: bool, complete: bool = True) -> dict[str, Any] | None:
         """The context with every ``let`` computed when all conditions hold, else None.
 
         ``owned``: the caller's ``ctx`` may receive the ``let`` values; when False it is
-        copied first (a context shared by several rules)."""
+        copied first (a context shared by several rules).  ``complete=False`` leaves the
+        values no condition needed to be computed when read, or by :meth:`complete` (a
+        grouping rule completes only the member its finding is made from)."""
         names = self.names
         if not names:
             fns.vars = ctx
@@ -236,13 +207,20 @@ class RulePlan:
         fns.vars = ctx
         if self.in_order:
             return self._holds_in_order(ctx, fns)
-        pending = self._pending
         ctx.update(self._pending_ctx)
         for cond in self.conds:
             if is_false(cond.fn(ctx, fns)):
                 return None
-        for i, name in enumerate(names):
-            if ctx[name] is pending[i]:
+        if complete:
+            self.complete(ctx, fns)
+        return ctx
+
+    def complete(self, ctx: dict[str, Any], fns: Any) -> dict[str, Any]:
+        """Compute the ``let`` values of ``ctx`` still pending (templates read them directly)."""
+        fns.vars = ctx
+        pending = self._pending
+        for i, name in enumerate(self.names):
+            if ctx.get(name) is pending[i]:
                 self._compute(i, ctx, fns)
         return ctx
 

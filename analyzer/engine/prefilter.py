@@ -35,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from analyzer.rules.analysis import NOT_LITERAL, conjuncts, literal_value, variable_name
 from analyzer.rules.model import Rule
 from analyzer.rules.regex import required_literals
 
@@ -60,20 +61,6 @@ Where = Any  # str | CTX | None
 def _json_text(s: str) -> bytes:
     """``s`` as it appears inside a JSON string (escaped the way orjson escapes it)."""
     return orjson.dumps(s)[1:-1]
-
-
-_NO = object()
-
-
-def _literal_value(node: dict[str, Any]) -> Any:
-    """The value of a literal (``'a'``, a JSON literal, or a list of literals ``['a', 'b']``)."""
-    t = node.get("type")
-    if t == "literal":
-        return node.get("value")
-    if t == "multi_select_list":
-        values = [_literal_value(c) for c in node.get("children") or []]
-        return _NO if any(v is _NO for v in values) else values
-    return _NO
 
 
 def _value_bytes(v: Any) -> bytes | None:
@@ -132,6 +119,11 @@ class _Deriver:
     def __init__(self, rule: Rule):
         self.lets = {name: e.parsed for name, e in rule.let}
         self.depth = 0
+        # ``item`` is an element of the list ``each`` gives: where those elements are
+        self.item: Where = None
+        if rule.each is not None:
+            elements = self.where(rule.each.parsed, CTX)
+            self.item = elements if _in_object(elements) else None
 
     # ------------------------------------------------------------------ where values are
     def where(self, node: dict[str, Any], cur: Where) -> Where:
@@ -144,7 +136,9 @@ class _Deriver:
             if cur is CTX:
                 if name == "obj":
                     return ROOT
-                if name in ("item", "bundle") or name in self.lets:
+                if name == "item":
+                    return self.item
+                if name == "bundle" or name in self.lets:
                     return None
                 return name  # a top-level field of the object itself
             if cur == ROOT:
@@ -175,17 +169,24 @@ class _Deriver:
             return w
         if t == "or_expression":
             a = self.where(ch[0], cur)
-            if _literal_value(ch[1]) in ([], None):
+            if literal_value(ch[1]) in ([], None):
                 return a if _in_object(a) else None
             return _join(a, self.where(ch[1], cur))
         if t == "function_expression":
             name = node["value"]
-            if name == "var" and ch and ch[0].get("type") == "literal":
-                return ROOT if ch[0]["value"] == "obj" else None
+            if name == "var":
+                var = variable_name(node)
+                if var in self.lets and self.depth < 50:  # a let's value is where its expression's is
+                    self.depth += 1
+                    try:
+                        return self.where(self.lets[var], CTX)
+                    finally:
+                        self.depth -= 1
+                return ROOT if var == "obj" else self.item if var == "item" else None
             if name == "events" and len(ch) == 1 and self.where(ch[0], cur) == ROOT:
                 return EVENTS
             if name == "concat" and len(ch) == 2:
-                parts = [self.where(c, cur) for c in ch if _literal_value(c) not in ([], None)]
+                parts = [self.where(c, cur) for c in ch if literal_value(c) not in ([], None)]
                 if not parts:
                     return None
                 w = parts[0]
@@ -233,7 +234,7 @@ class _Deriver:
         if t == "pipe" and len(ch) == 2 and _part_of_current(ch[1]):
             return self.truthy(ch[0], cur)
         if t == "function_expression":
-            return self._function(node["value"], ch, cur)
+            return self._function(node, cur)
         return NOTHING
 
     @staticmethod
@@ -247,26 +248,27 @@ class _Deriver:
         left, right = ch
         if op == "eq":
             for side, other in ((left, right), (right, left)):
-                v = _literal_value(other)
+                v = literal_value(other)
                 w = self.where(side, cur)
-                if v is not _NO and _in_object(w):
+                if v is not NOT_LITERAL and _in_object(w):
                     b = _value_bytes(v)
                     return _clause(w, b) if b is not None else NOTHING
             return NOTHING
         # length(x) > `0` / length(x) >= `1`: x is not empty
         if left.get("type") == "function_expression" and left.get("value") == "length" and len(left["children"]) == 1:
-            v = _literal_value(right)
+            v = literal_value(right)
             if (op == "gt" and v == 0 or op == "gte" and v == 1) and not isinstance(v, bool):
                 return self.truthy(left["children"][0], cur)
         return NOTHING
 
-    def _function(self, name: str, ch: list[dict[str, Any]], cur: Where) -> Need:
-        if name == "var" and len(ch) == 1 and ch[0].get("type") == "literal":
-            let = self.lets.get(ch[0]["value"])
+    def _function(self, node: dict[str, Any], cur: Where) -> Need:
+        name, ch = node["value"], node.get("children") or []
+        if name == "var":
+            let = self.lets.get(variable_name(node) or "")
             return self.truthy(let, CTX) if let is not None else NOTHING
         if name == "contains" and len(ch) == 2:
             # Strings only: a string equals nothing but a string (1 == true in a Python list).
-            items = _literal_value(ch[0])
+            items = literal_value(ch[0])
             w = self.where(ch[1], cur)
             if isinstance(items, list) and _in_object(w):
                 if not items:
@@ -274,20 +276,20 @@ class _Deriver:
                 if all(isinstance(x, str) for x in items):
                     return _clause(w, *(orjson.dumps(x) for x in items))
                 return NOTHING
-            needle = _literal_value(ch[1])
+            needle = literal_value(ch[1])
             w = self.where(ch[0], cur)
             if isinstance(needle, str) and needle and _in_object(w):
                 return _clause(w, _json_text(needle))  # in a string, a list or as a key
             return NOTHING
         if name in ("starts_with", "ends_with") and len(ch) == 2:
-            text = _literal_value(ch[1])
+            text = literal_value(ch[1])
             w = self.where(ch[0], cur)
             if isinstance(text, str) and text and _in_object(w):
                 lit = _json_text(text)
                 return _clause(w, b'"' + lit if name == "starts_with" else lit + b'"')
             return NOTHING
         if name == "re_search" and len(ch) == 2:
-            pattern = _literal_value(ch[0])
+            pattern = literal_value(ch[0])
             w = self.where(ch[1], cur)
             if isinstance(pattern, str) and _in_object(w):
                 lits = required_literals(pattern)
@@ -327,12 +329,6 @@ def _part_of_current(node: dict[str, Any]) -> bool:
     return False
 
 
-def _conjuncts(node: dict[str, Any]) -> list[dict[str, Any]]:
-    if node.get("type") == "and_expression":
-        return [p for c in node.get("children") or [] for p in _conjuncts(c)]
-    return [node]
-
-
 def requirements(rule: Rule) -> Need:
     """What an object's JSON must hold for ``rule`` to find anything in it: each returned
     clause must have a member in it.  Empty: no prefilter."""
@@ -341,7 +337,7 @@ def requirements(rule: Rule) -> Need:
     d = _Deriver(rule)
     need: Need = d.nonempty(rule.each.parsed) if rule.each is not None else NOTHING
     for w in rule.when:
-        for part in _conjuncts(w.parsed):
+        for part in conjuncts(w.parsed):
             need = _both(need, d.truthy(part, CTX))
     need = _useful(need)
     if frozenset() in need:

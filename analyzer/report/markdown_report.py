@@ -131,6 +131,8 @@ def render_markdown(result: AnalysisResult, bundle: Bundle | None = None) -> str
             more = f" and {len(f.objects) - MAX_OBJECTS} more" if len(f.objects) > MAX_OBJECTS else ""
             out.append(f"{pad}- Objects: {objs}{more}")
         out.append(f"{pad}- {md_text(f.message)}")
+        if f.group:
+            out.append(f"{pad}- Group: {f.group['size']} by {md_text(f.group['by'], 60)} {md_code(f.group['key'], 80)}")
         if f.since:
             out.append(f"{pad}- Since: {md_code(f.since, 60)}")
         where, lines = _evidence_lines(f)

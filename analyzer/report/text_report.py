@@ -51,6 +51,8 @@ def _finding(f: Finding) -> list[str]:
         tags.append("history: cleared before collection")
     if f.since:
         tags.append(f"since {one_line(f.since)}")
+    if f.group:
+        tags.append(f"group of {f.group['size']} by {one_line(f.group['by'], 60)} {one_line(f.group['key'], 80)}")
     if f.waived:
         tags.append(f"WAIVED: {one_line(f.waived.reason, 120)}"
                     + (f" (until {f.waived.expires})" if f.waived.expires else ""))

@@ -6,9 +6,10 @@ the evaluation context.  Unlike a field access this works everywhere, including 
 filters and projections where the current node is no longer the context
 (``obj.spec.containers[?name == $item.name]``).
 
-Compilation walks the parsed tree once to list the functions called (unknown ones and wrong
-argument counts are lint errors), the variables read and the regexes passed as literals to
-regex functions (checked for syntax and for what the linear-time engine cannot run).
+Compilation analyses the parsed tree once (:mod:`analyzer.rules.analysis`) to list the
+functions called (unknown ones and wrong argument counts are lint errors), the names read
+and the regexes passed as literals to regex functions (checked for syntax and for what the
+linear-time engine cannot run).  Trees nested deeper than :data:`MAX_NESTING` are refused.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import jmespath
 from jmespath import exceptions as jexc
 
+from analyzer.rules.analysis import TreeFacts, analyse, literal_value
 from analyzer.rules.functions import FUNCTION_TABLE, REGEX_ARGS, arity_of
 from analyzer.rules.jmes_compile import compile_tree
 from analyzer.rules.regex import check_regex
@@ -72,6 +74,8 @@ class Expr:
     # Names read from the evaluation context itself (bare root fields and var('x')); None when
     # the expression may read any of them (``@`` or ``*`` at the root, var() of a computed name).
     context_reads: frozenset[str] | None = frozenset()
+    # Names read as plain fields of the context root (``status`` in ``status.phase``).
+    bare_fields: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
         return self.source
@@ -102,49 +106,57 @@ def _one_line(msg: str) -> str:
     return " ".join(str(msg).split())
 
 
-def _walk(node: dict[str, Any], calls: list[tuple[str, list[dict[str, Any]]]], misuse: list[str]) -> None:
-    kind = node.get("type")
-    children = node.get("children", []) or []
-    if kind == "function_expression":
-        calls.append((node["value"], children))
-    elif kind == "subexpression" and children and isinstance(children[0], dict) \
-            and children[0].get("type") == "not_expression":
-        misuse.append("not")
-    for child in children:
-        if isinstance(child, dict):
-            _walk(child, calls, misuse)
-
-
-_ELEMENT_CHILDREN = {"projection": 1, "filter_projection": 1, "value_projection": 1}
-
-
-def _context_reads(node: dict[str, Any], at_root: bool, out: set[str]) -> bool:
-    """Collect the context keys ``node`` reads; False when it may read any key."""
-    kind = node.get("type")
-    children = [c for c in (node.get("children") or []) if isinstance(c, dict)]
-    if kind == "field":
-        if at_root:
-            out.add(node["value"])
-        return True
-    if kind in ("current", "identity"):
-        return not at_root
-    if kind == "function_expression" and node.get("value") == "var":
-        arg = children[0] if children else {}
-        if arg.get("type") == "literal" and isinstance(arg.get("value"), str):
-            out.add(arg["value"])
-            return True
-        return False
-    if kind == "expref":
-        return all(_context_reads(c, False, out) for c in children)
-    if kind in ("subexpression", "index_expression", "pipe", "flatten") or kind in _ELEMENT_CHILDREN:
-        return all(_context_reads(c, at_root and i == 0, out) for i, c in enumerate(children))
-    return all(_context_reads(c, at_root, out) for c in children)
-
-
 def context_reads_of(node: dict[str, Any]) -> frozenset[str] | None:
     """The context names a parsed (sub)tree reads; None when it may read any of them."""
-    reads: set[str] = set()
-    return frozenset(reads) if _context_reads(node, True, reads) else None
+    return analyse(node).context_reads
+
+
+def _check_calls(facts: TreeFacts, source: str) -> list[str]:
+    """The functions called, in order, once each; raises on an unknown function, a wrong
+    argument count or a bad regex literal."""
+    if facts.not_misuse:
+        raise ExprError(f"in {source!r}, '!a.b' means '(!a).b', which is always null: write '!(a.b)'")
+    funcs: list[str] = []
+    for name, args in facts.calls:
+        if name not in FUNCTION_TABLE:
+            raise ExprError(f"unknown function {name}() in {source!r}")
+        lo, hi = arity_of(name) or (0, 0)
+        if not lo <= len(args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            raise ExprError(f"{name}() takes {want} argument(s), got {len(args)} in {source!r}")
+        for pattern in _regex_literals(name, args):
+            problem = check_regex(pattern)
+            if problem:
+                raise ExprError(f"{problem} in {name}() of {source!r}")
+        if name not in funcs:
+            funcs.append(name)
+    return funcs
+
+
+def _regex_literals(name: str, args: list[dict[str, Any]]) -> list[Any]:
+    idx = REGEX_ARGS.get(name)
+    if idx is not None and idx < len(args) and args[idx].get("type") == "literal":
+        return [args[idx].get("value")]
+    if name == "first_match" and len(args) == 2:
+        cases = literal_value(args[1])
+        if isinstance(cases, list):
+            return [c[0] for c in cases if isinstance(c, list) and c and c[0] is not None]
+    return []
+
+
+def expr_from_tree(source: str, parsed: dict[str, Any]) -> Expr:
+    """An expression from a parsed tree (checked as :func:`compile_expr` checks)."""
+    depth = _nesting(parsed)
+    if depth > MAX_NESTING:
+        raise _too_deep(depth)
+    try:
+        facts = analyse(parsed)
+        funcs = _check_calls(facts, source)
+        fn = compile_tree(parsed, FUNCTION_TABLE)
+    except RecursionError:
+        raise _too_deep(depth) from None
+    return Expr(source=source, parsed=parsed, functions=funcs, variables=list(facts.variables),
+                fn=fn, context_reads=facts.context_reads, bare_fields=frozenset(facts.bare_fields))
 
 
 def compile_expr(source: Any) -> Expr:
@@ -156,7 +168,7 @@ def compile_expr(source: Any) -> Expr:
         source = f"`{json.dumps(source)}`"
     if not isinstance(source, str) or not source.strip():
         raise ExprError(f"expression must be a non-empty string, got {source!r}")
-    text, names = rewrite_variables(source)
+    text, _names = rewrite_variables(source)
     try:
         parsed = jmespath.compile(text).parsed
     except jexc.LexerError as e:
@@ -169,34 +181,4 @@ def compile_expr(source: Any) -> Expr:
         raise ExprError(f"invalid JMESPath {source!r}: {_one_line(str(e))}") from None
     except RecursionError:
         raise _too_deep() from None
-    depth = _nesting(parsed)
-    if depth > MAX_NESTING:
-        raise _too_deep(depth)
-    calls: list[tuple[str, list[dict[str, Any]]]] = []
-    misuse: list[str] = []
-    _walk(parsed, calls, misuse)
-    if misuse:
-        raise ExprError(f"in {source!r}, '!a.b' means '(!a).b', which is always null: write '!(a.b)'")
-    funcs: list[str] = []
-    for name, args in calls:
-        if name not in FUNCTION_TABLE:
-            raise ExprError(f"unknown function {name}() in {source!r}")
-        lo, hi = arity_of(name) or (0, 0)
-        if not lo <= len(args) <= hi:
-            want = str(lo) if lo == hi else f"{lo} to {hi}"
-            raise ExprError(f"{name}() takes {want} argument(s), got {len(args)} in {source!r}")
-        idx = REGEX_ARGS.get(name)
-        if idx is not None and idx < len(args) and args[idx].get("type") == "literal":
-            problem = check_regex(args[idx].get("value"))
-            if problem:
-                raise ExprError(f"{problem} in {name}() of {source!r}")
-        if name not in funcs:
-            funcs.append(name)
-    reads: set[str] = set()
-    try:
-        complete = _context_reads(parsed, True, reads)
-        fn = compile_tree(parsed, FUNCTION_TABLE)
-    except RecursionError:
-        raise _too_deep(depth) from None
-    return Expr(source=source, parsed=parsed, functions=funcs, variables=names,
-                fn=fn, context_reads=frozenset(reads) if complete else None)
+    return expr_from_tree(source, parsed)

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import itertools
+import re
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
 import jmespath
@@ -25,6 +28,7 @@ from jmespath.functions import signature
 
 from analyzer.bundle.model import Bundle, ref_of
 from analyzer.bundle.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
+from analyzer.rules.jmes_compile import is_false
 from analyzer.rules.regex import Regex, cached_compile_regex
 
 ANY = {"types": []}
@@ -61,6 +65,39 @@ def _node_name(x: Any) -> str | None:
         if isinstance(spec, dict) and isinstance(spec.get("nodeName"), str):
             return spec["nodeName"]
     return None
+
+
+_FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{(\d*)\}")
+
+
+def _text_of(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str | int | float):
+        return str(v)
+    import json
+
+    return json.dumps(v, sort_keys=True, default=str)
+
+
+def format_text(fmt: Any, args: tuple[Any, ...] | list[Any]) -> str | None:
+    """``{}``/``{N}`` placeholders only (no attribute access, no format spec): a rule's
+    format string never reaches Python's ``str.format``.  A placeholder past the last
+    argument is left empty."""
+    if not isinstance(fmt, str):
+        return None
+    auto = itertools.count()
+
+    def field(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok in ("{{", "}}"):
+            return tok[0]
+        i = int(m.group(1)) if m.group(1) else next(auto)
+        return _text_of(args[i]) if i < len(args) else ""
+
+    return _FORMAT_FIELD.sub(field, fmt)
 
 
 def _regex(pattern: Any) -> Regex | None:
@@ -279,6 +316,75 @@ class RuleFunctions(jfunctions.Functions):
         if not m:
             return None
         return m.group(1) if rx.groups else m.group(0)
+
+    @signature(ANY, ANY)
+    def _func_first_match(self, s: Any, cases: Any) -> Any:
+        """``cases`` is ``[[regex, id], ...]``: ``{id, match, groups}`` of the first regex found in
+        ``s`` (a null regex matches anything: the default case), or null."""
+        if not isinstance(cases, list):
+            return None
+        for case in cases:
+            if not isinstance(case, list) or len(case) != 2:
+                continue
+            pattern, cid = case
+            if pattern is None:
+                return {"id": cid, "match": None, "groups": []}
+            rx = _regex(pattern)
+            m = rx.search(s) if rx is not None and isinstance(s, str) else None
+            if m:
+                return {"id": cid, "match": m.group(0), "groups": list(m.groups())}
+        return None
+
+    @signature(ANY)
+    def _func_event_count(self, events: Any) -> Any:
+        """How many times an event (or a list of events) happened: ``count``, else
+        ``series.count``, else ``deprecatedCount``, else 1 per event."""
+        total: int | float = 0
+        for e in events if isinstance(events, list) else [events]:
+            if not isinstance(e, dict):
+                continue
+            series = e.get("series")
+            candidates: tuple[Any, ...] = (e.get("count"), series.get("count") if isinstance(series, dict) else None,
+                                           e.get("deprecatedCount"), 1)
+            v = next(c for c in candidates if not is_false(c))
+            if _num(v):
+                total += v
+        return total
+
+    @signature(ANY, ANY)
+    def _func_contains_any(self, subject: Any, needles: Any) -> bool:
+        """``contains(subject, n)`` for any string ``n`` of the list ``needles``."""
+        if not isinstance(needles, list):
+            return False
+        return any(isinstance(n, str) and self._func_contains(subject, n) for n in needles)
+
+    @signature(ANY, ANY)
+    def _func_lookup(self, table: Any, key: Any) -> Any:
+        """``table[key]`` for a map and a string key (a list and an integer index), else null:
+        JMESPath itself has no computed keys."""
+        if isinstance(table, dict) and isinstance(key, str):
+            return table.get(key)
+        if isinstance(table, list) and isinstance(key, int) and not isinstance(key, bool) and -len(table) <= key < len(table):
+            return table[key]
+        return None
+
+    @signature(VARIADIC)
+    def _func_format(self, fmt: Any, *args: Any) -> Any:
+        """``format('{}/{}', a, b)``: each ``{}`` (or ``{0}``, ``{1}``) replaced by an
+        argument's text (null: empty); ``{{``/``}}`` are braces.  Null when ``fmt`` is not a string."""
+        return format_text(fmt, args)
+
+    @signature(ANY, ANY)
+    def _func_to_time(self, s: Any, layout: Any) -> Any:
+        """``s`` read with a ``strptime`` layout (``'%b %d %H:%M:%S %Y'``), as RFC 3339 (UTC
+        unless the layout reads an offset), or null."""
+        if not isinstance(s, str) or not isinstance(layout, str):
+            return None
+        try:
+            dt = datetime.strptime(" ".join(s.split()), layout)
+        except ValueError:
+            return None
+        return format_time(dt if dt.tzinfo else dt.replace(tzinfo=UTC))
 
     # -------------------------------------------------------------- values
     @signature(ANY)

@@ -19,6 +19,8 @@ from typing import Any
 
 from jmespath.visitor import _Expression
 
+from analyzer.rules.analysis import analyse, variable_name
+
 Fn = Callable[[Any, Any], Any]
 
 
@@ -179,28 +181,16 @@ def _function(name: str, args: list[Fn], table: dict[str, Any]) -> Fn:
 # builds an index of a list the first time (what one plain pass costs): the subject of every
 # element, and the elements by each value of a list subject; each later query is a lookup.
 INDEX_MIN_ELEMENTS = 64
-_PURE_OF_CURRENT = frozenset({
-    "field", "subexpression", "index_expression", "projection", "flatten", "multi_select_list",
-    "multi_select_dict", "key_val_pair", "current", "identity", "literal", "pipe", "index", "slice",
-    "filter_projection", "value_projection", "comparator", "and_expression", "or_expression", "not_expression",
-})
 
 
 def _pure_of_current(node: dict[str, Any]) -> bool:
     """True when ``node`` computes its value from the current element alone (no functions,
     no variables)."""
-    if node.get("type") not in _PURE_OF_CURRENT:
-        return False
-    return all(_pure_of_current(c) for c in node.get("children") or [] if isinstance(c, dict))
+    return not analyse(node).calls
 
 
 def _independent_of_current(node: dict[str, Any]) -> bool:
-    t = node.get("type")
-    if t == "literal":
-        return True
-    ch = node.get("children") or []
-    return (t == "function_expression" and node.get("value") == "var" and len(ch) == 1
-            and ch[0].get("type") == "literal")
+    return node.get("type") == "literal" or variable_name(node) is not None
 
 
 class _FilterIndex:
@@ -304,8 +294,8 @@ def compile_tree(node: dict[str, Any], table: dict[str, Any]) -> Fn:
         return _comparator(node["value"], compile_tree(ch[0], table), compile_tree(ch[1], table))
     if t == "function_expression":
         name = node["value"]
-        if name == "var" and len(ch) == 1 and ch[0]["type"] == "literal" and isinstance(ch[0]["value"], str):
-            var_name = ch[0]["value"]
+        var_name = variable_name(node)
+        if var_name is not None:
 
             def var(v: Any, rt: Any) -> Any:
                 x = rt.vars.get(var_name)

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import analyzer
-from analyzer.rules.expr import Expr, ExprError, compile_expr
+from analyzer.rules.defs import NAME_RE, Defs, check_defs, load_defs, table_expr
+from analyzer.rules.expr import Expr, ExprError, compile_expr, expr_from_tree
 from analyzer.rules.model import (
     BASE_VARIABLES,
     CATEGORIES,
@@ -28,7 +29,10 @@ from analyzer.rules.model import (
     SCOPES,
     SEVERITIES,
     TEXT_VARIABLES,
+    ClassCase,
+    Classification,
     EvidenceSpec,
+    Grouping,
     LintIssue,
     Rule,
 )
@@ -37,12 +41,16 @@ from analyzer.rules.templates import Template, TemplateError, compile_template
 from analyzer.rules.yamlpos import Pos, YamlError, load_with_positions
 
 RULE_KEYS = (
-    "id", "title", "severity", "category", "scenarios", "scope", "kind", "description", "each", "let", "when",
-    "history_when", "since", "objects", "evidence", "message", "remediation", "references", "examples",
-    "files", "pattern", "min_count", "group_by",
+    "id", "title", "severity", "category", "scenarios", "scope", "kind", "description", "tables", "each", "let",
+    "classify", "when", "history_when", "since", "objects", "group_by", "evidence", "message", "remediation",
+    "references", "examples", "files", "pattern", "min_count",
 )
 REQUIRED_KEYS = ("id", "title", "severity", "category", "scope", "message", "remediation", "examples")
-TEXT_ONLY_KEYS = ("files", "pattern", "min_count", "group_by")
+TEXT_ONLY_KEYS = ("files", "pattern", "min_count")
+CLASSIFY_KEYS = ("of", "cases")
+CASE_KEYS = ("match", "id", "text", "remediation")
+GROUPING_KEYS = ("key", "label", "object")
+CASE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 EVIDENCE_TYPES = ("field", "log", "node_file", "events", "objects")
 EVIDENCE_KEYS = {
     "log": ("container", "previous", "tail", "grep", "pod"),
@@ -50,8 +58,10 @@ EVIDENCE_KEYS = {
     "events": ("reason", "type", "of", "tail"),
 }
 EXAMPLE_KEYS = ("name", "expect", "objects", "files", "cluster_version", "collected_at", "count")
+FILE_KEYS = ("rules", "defs", "tables")
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
+DEFS_DIR = "defs"  # built-in defs and tables, loaded for every rule file
 
 
 def builtin_rules_dir() -> Path | None:
@@ -69,6 +79,7 @@ class LoadResult:
     issues: list[LintIssue] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     ids: list[tuple[str, int]] = field(default_factory=list)  # (id, line) of every rule read, valid or not
+    defs: Defs = field(default_factory=Defs)  # the defs and tables of every file read
 
     @property
     def ok(self) -> bool:
@@ -85,7 +96,8 @@ def _suggest(key: str, known: tuple[str, ...]) -> str:
 class _RuleCompiler:
     """Compiles one raw rule mapping, collecting issues with lines."""
 
-    def __init__(self, raw: dict[str, Any], pos: Pos, source: str):
+    def __init__(self, raw: dict[str, Any], pos: Pos, source: str, defs: Defs):
+        self.defs = defs
         self.raw = raw
         self.pos = pos
         self.source = source
@@ -179,29 +191,14 @@ class _RuleCompiler:
         elif "each" in raw:
             self.err(self.line("each"), "'each' is not available in scope: text (use group_by)")
 
-        known = set(BASE_VARIABLES) | (set(TEXT_VARIABLES) if scope == "text" else set())
+        known = set(BASE_VARIABLES) | (set(TEXT_VARIABLES) if scope == "text" else set()) | self.defs.names()
+        tables = self.tables()
+        known |= {name for name, _e in tables}
         each = self.expr(raw["each"], self.line("each"), known, "each") if raw.get("each") is not None else None
-
-        lets: list[tuple[str, Expr]] = []
-        if raw.get("let") is not None:
-            let = raw["let"]
-            lpos = self.pos.child("let")
-            if not isinstance(let, dict):
-                self.err(self.line("let"), "'let' must be a mapping of name: expression")
-            else:
-                for name, value in let.items():
-                    ln = lpos.key_line(name)
-                    if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-                        self.err(ln, f"let name {name!r} must be an identifier")
-                        continue
-                    if name in BASE_VARIABLES or name in TEXT_VARIABLES:
-                        self.err(ln, f"let name '{name}' is reserved")
-                        continue
-                    e = self.expr(value, ln, known, f"let {name}")
-                    if e is not None:
-                        lets.append((name, e))
-                    known.add(name)
-
+        if each is not None:  # evaluated before any let: defs and tables are written into it
+            each = Defs(self.defs.exprs, {**self.defs.tables, **dict(tables)}).inline(each)
+        lets = tables + self.lets(known)
+        classify = self.classify(known, lets)
         whens: list[Expr] = []
         if raw.get("when") is not None:
             w = raw["when"]
@@ -212,11 +209,6 @@ class _RuleCompiler:
                 e = self.expr(cond, ln, known, "when")
                 if e is not None:
                     whens.append(e)
-        let_index = {name: i for i, (name, _e) in enumerate(lets, 1)}
-        when_after = []
-        for w in whens:
-            reads = w.context_reads
-            when_after.append(len(lets) if reads is None else max((let_index.get(n, 0) for n in reads), default=0))
         history_when = since = objects = None
         if raw.get("history_when") is not None:
             history_when = self.expr(raw["history_when"], self.line("history_when"), known, "history_when")
@@ -257,21 +249,183 @@ class _RuleCompiler:
             else:
                 min_count = mc
             group_by = raw.get("group_by", "file")
-            if group_by not in GROUP_BY:
+            if not isinstance(group_by, str) or group_by not in GROUP_BY:
                 self.err(self.line("group_by"), f"group_by {group_by!r} must be one of {', '.join(GROUP_BY)}")
+        grouping = self.grouping(known, scope)
         examples = self.examples(scope)
 
         if self.issues:
             return None
         assert message is not None and remediation is not None
+        exprs = [e for _n, e in lets] + whens + [x for x in (history_when, since, objects) if x is not None]
+        exprs += [ev.expr for ev in evidence if ev.expr is not None]
+        if grouping is not None:
+            exprs += [x for x in (grouping.key, grouping.object) if x is not None]
+        templates = [message, remediation] + [t for ev in evidence for t in (ev.container, ev.node) if t is not None]
+        templates += [t for c in classify for case in c.cases for t in (case.text, case.remediation)]
+        used = {v for e in exprs for v in e.variables} | {n for t in templates for n in t.names}
+        own = {name for name, _e in lets}
+        lets = self.defs.closure({n for n in used if n not in own}) + lets
+        let_index = {name: i for i, (name, _e) in enumerate(lets, 1)}
+        when_after = []
+        for w in whens:
+            reads = w.context_reads
+            when_after.append(len(lets) if reads is None else max((let_index.get(n, 0) for n in reads), default=0))
         return Rule(
             id=rid, title=raw["title"].strip(), severity=raw["severity"], category=raw["category"], scope=scope,
             message=message, remediation=remediation, source=self.source, line=self.pos.line,
             scenarios=scenarios, kind=kind if scope == "object" else None, description=description.strip(),
             each=each, let=lets, when=whens, when_after=when_after, history_when=history_when, since=since, objects=objects,
             evidence=evidence, references=references, examples=examples, files=files, files_re=files_re,
-            pattern=pattern, pattern_literals=literals, min_count=min_count, group_by=group_by, raw=raw,
+            pattern=pattern, pattern_literals=literals, min_count=min_count, group_by=group_by, grouping=grouping,
+            classify=classify, raw=raw,
         )
+
+    def tables(self) -> list[tuple[str, Expr]]:
+        """The rule's ``tables``: plain YAML data, each a ``let`` holding its value."""
+        body = self.raw.get("tables")
+        if body is None:
+            return []
+        if not isinstance(body, dict):
+            self.err(self.line("tables"), "'tables' must be a mapping of name: data")
+            return []
+        tpos = self.pos.child("tables")
+        out = []
+        for name, value in body.items():
+            if self.new_name(name, tpos.key_line(name), "table"):
+                out.append((name, table_expr(name, value)))
+        return out
+
+    def new_name(self, name: Any, line: int, what: str) -> bool:
+        """Can ``name`` be a new let/table/classify name of this rule?"""
+        if not isinstance(name, str) or not re.match(NAME_RE, name):
+            self.err(line, f"{what} name {name!r} must be an identifier")
+            return False
+        if name in BASE_VARIABLES or name in TEXT_VARIABLES:
+            self.err(line, f"{what} name '{name}' is reserved")
+            return False
+        if name in self.defs.where:
+            self.err(line, f"{what} name '{name}' is already a def or table ({self.defs.where[name]})")
+            return False
+        return True
+
+    def lets(self, known: set[str]) -> list[tuple[str, Expr]]:
+        """The rule's ``let`` values, in order; each name becomes known to what follows."""
+        let = self.raw.get("let")
+        if let is None:
+            return []
+        if not isinstance(let, dict):
+            self.err(self.line("let"), "'let' must be a mapping of name: expression")
+            return []
+        lpos = self.pos.child("let")
+        out: list[tuple[str, Expr]] = []
+        for name, value in let.items():
+            ln = lpos.key_line(name)
+            if not self.new_name(name, ln, "let"):
+                continue
+            e = self.expr(value, ln, known, f"let {name}")
+            if e is not None:
+                out.append((name, e))
+            known.add(name)
+        return out
+
+    def classify(self, known: set[str], lets: list[tuple[str, Expr]]) -> list[Classification]:
+        """``classify: {NAME: {of: EXPR, cases: [{match, id, text, remediation}]}}``: each
+        NAME becomes a let (after the rule's own) holding ``{id, match}`` of the first case
+        whose regex ``of`` contains."""
+        body = self.raw.get("classify")
+        if body is None:
+            return []
+        if not isinstance(body, dict):
+            self.err(self.line("classify"), "'classify' must map a name to {of: EXPR, cases: [...]}")
+            return []
+        cpos = self.pos.child("classify")
+        out: list[Classification] = []
+        for name, spec in body.items():
+            ln = cpos.key_line(name)
+            if not self.new_name(name, ln, "classify"):
+                continue
+            spos = cpos.child(name)
+            if not isinstance(spec, dict) or "of" not in spec or not isinstance(spec.get("cases"), list):
+                self.err(ln, f"classify {name} needs 'of' (an expression) and 'cases' (a list)")
+                continue
+            for k in spec:
+                if k not in CLASSIFY_KEYS:
+                    self.err(spos.key_line(k), f"unknown key '{k}' in classify {name}{_suggest(str(k), CLASSIFY_KEYS)}")
+            of = self.expr(spec["of"], spos.key_line("of"), known, f"classify {name} of")
+            cases = self.cases(spec["cases"], spos.child("cases"), name)
+            known.add(name)
+            if of is None or cases is None:
+                continue
+            table = [[c.match, c.id] for c in cases]
+            tree = {"type": "function_expression", "value": "first_match",
+                    "children": [of.parsed, {"type": "literal", "value": table, "children": []}]}
+            lets.append((name, expr_from_tree(f"first_match({of.source}, <cases of classify {name}>)", tree)))
+            out.append(Classification(name, cases))
+        return out
+
+    def cases(self, raw: list[Any], pos: Pos, name: str) -> list[ClassCase] | None:
+        cases: list[ClassCase] = []
+        ids: set[str] = set()
+        ok = True
+        for i, case in enumerate(raw):
+            ln = pos.key_line(i)
+            cp = pos.child(i)
+            if not isinstance(case, dict):
+                self.err(ln, f"classify {name}: a case is a mapping {{match, id, text, remediation}}")
+                ok = False
+                continue
+            for k in case:
+                if k not in CASE_KEYS:
+                    self.err(cp.key_line(k), f"unknown key '{k}' in a case of classify {name}"
+                                             f"{_suggest(str(k), CASE_KEYS)}")
+                    ok = False
+            cid = case.get("id")
+            if not isinstance(cid, str) or not CASE_ID_RE.match(cid) or cid in ids:
+                self.err(cp.key_line("id") if "id" in case else ln,
+                         f"classify {name}: case id {cid!r} must be a unique lower-case-id")
+                ok = False
+                continue
+            ids.add(cid)
+            match = case.get("match")
+            if match is None and i != len(raw) - 1:
+                self.err(ln, f"classify {name}: only the last case may omit 'match' (the default)")
+                ok = False
+            if match is not None:
+                problem = check_regex(match)
+                if problem:
+                    self.err(cp.key_line("match"), f"classify {name} case {cid}: {problem}")
+                    ok = False
+            text = self.template(case.get("text", ""), cp.key_line("text"), f"classify {name} case {cid} text")
+            rem = self.template(case.get("remediation", ""), cp.key_line("remediation"),
+                                f"classify {name} case {cid} remediation")
+            if text is None or rem is None:
+                ok = False
+                continue
+            cases.append(ClassCase(cid, match, text, rem))
+        if not cases:
+            self.err(pos.line, f"classify {name} needs at least one case")
+        return cases if ok and cases else None
+
+    def grouping(self, known: set[str], scope: Any) -> Grouping | None:
+        """``group_by: {key: EXPR, label: TEXT, object: EXPR}`` (object and bundle scope)."""
+        body = self.raw.get("group_by")
+        if body is None or scope == "text":
+            return None
+        ln = self.line("group_by")
+        if not isinstance(body, dict) or not isinstance(body.get("label"), str) or "key" not in body:
+            self.err(ln, "group_by needs 'key' (an expression) and 'label' (what it groups by, e.g. node)")
+            return None
+        gpos = self.pos.child("group_by")
+        for k in body:
+            if k not in GROUPING_KEYS:
+                self.err(gpos.key_line(k), f"unknown key '{k}' in group_by{_suggest(str(k), GROUPING_KEYS)}")
+        key = self.expr(body["key"], gpos.key_line("key"), known, "group_by key")
+        obj = self.expr(body["object"], gpos.key_line("object"), known, "group_by object") \
+            if body.get("object") is not None else None
+        if key is None:
+            return None
+        return Grouping(key=key, label=body["label"].strip(), object=obj)
 
     def evidence(self, known: set[str]) -> list[EvidenceSpec]:
         ev = self.raw.get("evidence")
@@ -403,44 +557,79 @@ class _RuleCompiler:
         return out
 
 
-def compile_rule(raw: dict[str, Any], pos: Pos, source: str) -> tuple[Rule | None, list[LintIssue]]:
-    c = _RuleCompiler(raw, pos, source)
+def compile_rule(raw: dict[str, Any], pos: Pos, source: str,
+                 defs: Defs | None = None) -> tuple[Rule | None, list[LintIssue]]:
+    c = _RuleCompiler(raw, pos, source, defs or Defs())
     rule = c.compile()
     return rule, c.issues
 
 
-def load_rule_text(text: str, source: str) -> LoadResult:
-    """Compile every rule of one file's text."""
-    res = LoadResult(files=[source])
+@dataclass
+class _ParsedFile:
+    """One rule file read: its rules (raw, with positions), or the problems reading it."""
+
+    source: str
+    data: Any = None
+    pos: Pos | None = None
+    rules: list[tuple[Any, Pos]] = field(default_factory=list)
+    issues: list[LintIssue] = field(default_factory=list)
+
+
+def _parse_file(text: str, source: str) -> _ParsedFile:
+    """YAML and file shape: a list of rules, or a mapping with ``rules``, ``defs``, ``tables``."""
+    pf = _ParsedFile(source)
     try:
         data, pos = load_with_positions(text)
     except YamlError as e:
-        res.issues.append(LintIssue(source, e.line, "", e.message))
-        return res
+        pf.issues.append(LintIssue(source, e.line, "", e.message))
+        return pf
+    pf.data, pf.pos = data, pos
     rules_pos = pos
-    if isinstance(data, dict) and "rules" in data:
-        extra = [k for k in data if k != "rules"]
-        for k in extra:
-            res.issues.append(LintIssue(source, pos.key_line(k), "", f"unknown top-level key '{k}'"))
+    if isinstance(data, dict):
+        for k in data:
+            if k not in FILE_KEYS:
+                pf.issues.append(LintIssue(source, pos.key_line(k), "", f"unknown top-level key '{k}'"
+                                                                          f"{_suggest(str(k), FILE_KEYS)}"))
         rules_pos = pos.child("rules")
-        data = data["rules"]
+        data = data.get("rules")
     if data is None:
-        return res  # an empty file holds no rules
+        return pf  # no rules (an empty file, or only defs and tables)
     if not isinstance(data, list):
-        res.issues.append(LintIssue(source, rules_pos.line, "", "a rule file is a list of rules (or rules: [...])"))
-        return res
-    for i, raw in enumerate(data):
-        rpos = rules_pos.child(i)
+        pf.issues.append(LintIssue(source, rules_pos.line, "", "a rule file is a list of rules (or rules: [...])"))
+        return pf
+    pf.rules = [(raw, rules_pos.child(i)) for i, raw in enumerate(data)]
+    return pf
+
+
+def _gather_defs(files: list[_ParsedFile], defs: Defs) -> list[LintIssue]:
+    issues: list[LintIssue] = []
+    for pf in files:
+        if isinstance(pf.data, dict) and pf.pos is not None:
+            issues += load_defs(pf.data, pf.pos, pf.source, defs)
+    return issues + check_defs(defs)
+
+
+def _compile_file(pf: _ParsedFile, defs: Defs) -> LoadResult:
+    res = LoadResult(files=[pf.source], issues=list(pf.issues))
+    for i, (raw, rpos) in enumerate(pf.rules):
         if not isinstance(raw, dict):
-            res.issues.append(LintIssue(source, rpos.line, "", f"rule #{i + 1} must be a mapping"))
+            res.issues.append(LintIssue(pf.source, rpos.line, "", f"rule #{i + 1} must be a mapping"))
             continue
         if isinstance(raw.get("id"), str):
             res.ids.append((raw["id"], rpos.line))
-        rule, issues = compile_rule(raw, rpos, source)
+        rule, issues = compile_rule(raw, rpos, pf.source, defs)
         res.issues.extend(issues)
         if rule is not None:
             res.rules.append(rule)
     return res
+
+
+def load_rule_text(text: str, source: str, defs: Defs | None = None) -> LoadResult:
+    """Compile every rule of one file's text (with its own defs and tables, and ``defs``)."""
+    pf = _parse_file(text, source)
+    all_defs = defs.copy() if defs is not None else Defs()
+    pf.issues += _gather_defs([pf], all_defs)
+    return _compile_file(pf, all_defs)
 
 
 def _expand(path: Path) -> list[Path]:
@@ -452,15 +641,18 @@ def _expand(path: Path) -> list[Path]:
 
 def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
     """Load the built-in pack (if ``builtin``) and every rule file of ``paths`` (files or
-    directories, ``*.yaml``/``*.yml`` recursively).  Duplicate ids are issues; the first
-    occurrence is kept."""
+    directories, ``*.yaml``/``*.yml`` recursively).  The defs and tables of every file, and
+    those of the built-in ``defs/`` directory, are visible to every rule.  Duplicate ids are issues; the first occurrence is kept."""
     res = LoadResult()
     sources: list[tuple[Path, str]] = []
-    if builtin:
-        bdir = builtin_rules_dir()
-        if bdir is not None:
-            for p in _expand(bdir):
-                sources.append((p, "rules/" + p.relative_to(bdir).as_posix()))
+    bdir = builtin_rules_dir()
+    implicit: set[str] = set()  # built-in defs files read for their defs only (not counted as files read)
+    if bdir is not None:
+        # the built-in defs and tables are there for every rule file, the built-in rules only when asked
+        for p in _expand(bdir) if builtin else _expand(bdir / DEFS_DIR) if (bdir / DEFS_DIR).is_dir() else []:
+            sources.append((p, "rules/" + p.relative_to(bdir).as_posix()))
+            if not builtin:
+                implicit.add(sources[-1][1])
     for path in paths:
         path = Path(path)
         if not path.exists():
@@ -468,23 +660,35 @@ def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
             continue
         for p in _expand(path):
             sources.append((p, str(p)))
-    seen: dict[str, str] = {}  # id -> "file:line" of its first definition
+    parsed: list[_ParsedFile] = []
+    defs_files: set[Path] = set()
     for p, shown in sources:
+        if p.resolve() in defs_files:
+            continue  # a built-in defs file also named by a path
+        if bdir is not None and p.resolve().parent == (bdir / DEFS_DIR).resolve():
+            defs_files.add(p.resolve())
         try:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             res.issues.append(LintIssue(shown, 0, "", f"cannot read: {e}"))
             continue
-        one = load_rule_text(text, shown)
-        res.files.append(shown)
+        parsed.append(_parse_file(text, shown))
+    defs = Defs()
+    res.issues.extend(_gather_defs(parsed, defs))
+    res.defs = defs
+    seen: dict[str, str] = {}  # id -> "file:line" of its first definition
+    for pf in parsed:
+        one = _compile_file(pf, defs)
+        if pf.source not in implicit:
+            res.files.append(pf.source)
         res.issues.extend(one.issues)
         duplicates: set[int] = set()
         for rid, line in one.ids:
             first = seen.get(rid)
             if first is not None:
-                res.issues.append(LintIssue(shown, line, rid, f"duplicate id (first defined at {first})"))
+                res.issues.append(LintIssue(pf.source, line, rid, f"duplicate id (first defined at {first})"))
                 duplicates.add(line)
             else:
-                seen[rid] = f"{shown}:{line}"
+                seen[rid] = f"{pf.source}:{line}"
         res.rules.extend(r for r in one.rules if r.line not in duplicates)
     return res

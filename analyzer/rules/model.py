@@ -58,6 +58,46 @@ class EvidenceSpec:
 
 
 @dataclass
+class ClassCase:
+    """One case of a ``classify`` list: ``match`` (None: the default case), ``id``, and the
+    ``text`` and ``remediation`` templates rendered for a finding in that case."""
+
+    id: str
+    match: str | None
+    text: Template
+    remediation: Template
+
+
+@dataclass
+class Classification:
+    """``classify: {NAME: {of: EXPR, cases: [...]}}``: the let ``NAME`` holds the first case
+    whose regex is found in the value of ``of`` (``{id, match}``, null when none), and, when
+    the finding is made, the case's rendered ``text`` and ``remediation``."""
+
+    name: str
+    cases: list[ClassCase]
+
+    def render(self, ctx: dict[str, Any]) -> None:
+        value = ctx.get(self.name)
+        if not isinstance(value, dict) or "text" in value:
+            return
+        case = next((c for c in self.cases if c.id == value.get("id")), None)
+        if case is not None:
+            ctx[self.name] = dict(value, text=case.text.render(ctx).strip(),
+                                  remediation=case.remediation.render(ctx).strip())
+
+
+@dataclass
+class Grouping:
+    """``group_by: {key: EXPR, label: TEXT, object: EXPR}``: the findings of a rule whose
+    ``key`` is equal (and not null) become one finding listing every affected object."""
+
+    key: Expr
+    label: str
+    object: Expr | None = None
+
+
+@dataclass
 class Rule:
     id: str
     title: str
@@ -88,7 +128,9 @@ class Rule:
     pattern: Regex | None = None
     pattern_literals: list[str] | None = None  # one of these is in every matching line (prefilter)
     min_count: int = 1
-    group_by: str = "file"
+    group_by: str = "file"  # text scope
+    grouping: Grouping | None = None  # object and bundle scope
+    classify: list[Classification] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
     def schedule(self) -> list[tuple[str | None, Expr]]:
@@ -101,6 +143,15 @@ class Rule:
             order.append((name, e))
             order += [(None, w) for w, k in zip(self.when, self.when_after, strict=True) if k == i]
         return order
+
+    def finding_context(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        """The context templates see: ``ctx`` with the classified cases' text and remediation."""
+        if not self.classify:
+            return ctx
+        ctx = dict(ctx)
+        for c in self.classify:
+            c.render(ctx)
+        return ctx
 
     def meta(self) -> dict[str, Any]:
         """The rule's description for reports (``rules_meta``) and ``rules list``."""
@@ -116,4 +167,5 @@ class Rule:
             "remediation": self.remediation.source,
             "references": list(self.references),
             "description": self.description,
+            "group_by": self.grouping.label if self.grouping is not None else None,
         }

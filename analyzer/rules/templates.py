@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from time import perf_counter
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes, pass_context
+from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, meta, nodes, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -307,15 +307,18 @@ class Template:
     every error, but compiled to Python only when first rendered: most rules of a pack
     never fire on a given bundle, and compiling is two thirds of the cost."""
 
-    __slots__ = ("source", "_tpl", "_ast")
+    __slots__ = ("source", "_tpl", "_ast", "names")
 
     def __init__(self, source: str):
         self.source = source
         self._tpl: Any = None
         self._ast: Any = None
+        self.names: frozenset[str] = frozenset()  # the context names it reads
         if "{{" in source or "{%" in source or "{#" in source:
             try:
-                ast = _bound_tree(ENV.parse(source), source)
+                parsed = ENV.parse(source)
+                self.names = frozenset(meta.find_undeclared_variables(parsed))
+                ast = _bound_tree(parsed, source)
                 known = all(f.name in ENV.filters for f in ast.find_all(nodes.Filter)) and all(
                     t.name in ENV.tests for t in ast.find_all(nodes.Test))
                 if known:

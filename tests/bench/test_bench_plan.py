@@ -21,8 +21,9 @@ from analyzer.rules.jmes_compile import is_false
 from analyzer.rules.loader import load_rule_text
 
 
-def _in_order_holds(self: plan_module.RulePlan, ctx: dict[str, Any], fns: Any, owned: bool) -> dict[str, Any] | None:
-    """The promise, literally: every let in order, then every when."""
+def _in_order_holds(self: plan_module.RulePlan, ctx: dict[str, Any], fns: Any, owned: bool,
+                    complete: bool = True) -> dict[str, Any] | None:
+    """The promise, literally: every let in order, then every when (always complete)."""
     ctx = dict(ctx)
     fns.vars = ctx
     for name, e in self.rule.let:
