@@ -20,6 +20,7 @@ import os
 import posixpath
 import stat
 import tarfile
+import threading
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -333,6 +334,7 @@ class TarSource(Source):
         self._deferred: dict[str, int] = {}  # compressed: path -> entry number, copied when read
         self._wanted: set[str] = set()  # deferred paths the readers will open (see expect())
         self._fetch_passes = 0
+        self._fetch_lock = threading.Lock()
         self._written = 0  # bytes written to the temporary directory
         self._copies = 0  # files written there (their numbered names)
         self._tmp: TempDir | None = None
@@ -463,8 +465,8 @@ class TarSource(Source):
         n = self._copies
         self._copies += 1
         sub = os.path.join(self._tmp.path, f"{os.getpid()}-{n // 4096}")
-        if n % 4096 == 0 or not os.path.isdir(sub):
-            os.makedirs(sub, exist_ok=True)
+        if not os.path.isdir(sub):
+            os.mkdir(sub)  # not makedirs: never recreate a temporary directory already removed
         return os.path.join(sub, str(n))
 
     def _copy(self, tf: tarfile.TarFile, m: tarfile.TarInfo, reader: DecompressingReader, eager: bool) -> str | None:
@@ -552,7 +554,9 @@ class TarSource(Source):
 
     def read(self, path: str) -> bytes:
         if path in self._deferred:
-            self._fetch(path)
+            with self._fetch_lock:  # kbundle serve reads from several threads
+                if path in self._deferred:
+                    self._fetch(path)
         if path in self._stored:
             with open(self._stored[path], "rb") as f:
                 return f.read()

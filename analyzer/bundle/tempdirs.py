@@ -64,15 +64,30 @@ def _install_signal_cleanup() -> None:
             continue
 
 
+def _block(signals: tuple[int, ...] | set[int], unblock: bool = False) -> set[int]:
+    """Block (or unblock) ``signals`` in this thread; the ones newly blocked."""
+    if not signals or not hasattr(signal, "pthread_sigmask"):
+        return set()
+    if unblock:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+        return set()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    return {s for s in signals if s not in before}
+
+
 class TempDir:
     """A private temporary directory removed on :meth:`remove`, on garbage collection, at
     interpreter exit, or when a signal ends the process."""
 
     def __init__(self) -> None:
-        self.path = tempfile.mkdtemp(prefix="kbundle-")
-        _live[self.path] = os.getpid()
-        self._finalizer = weakref.finalize(self, _remove, self.path)
         _install_signal_cleanup()
+        blocked = _block(CLEANUP_SIGNALS)  # a signal between making and registering it waits
+        try:
+            self.path = tempfile.mkdtemp(prefix="kbundle-")
+            _live[self.path] = os.getpid()
+        finally:
+            _block(blocked, unblock=True)
+        self._finalizer = weakref.finalize(self, _remove, self.path)
 
     def remove(self) -> None:
         self._finalizer()

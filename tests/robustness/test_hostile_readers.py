@@ -288,3 +288,25 @@ def test_signal_during_reading_removes_the_temporary_directory(sandbox, tmp_path
             proc.wait()
     assert proc.returncode == -signum, (proc.returncode, err[-500:])
     assert list(tmp.iterdir()) == [], "temporary files left behind"
+
+
+def test_a_forked_child_never_removes_its_parents_temporary_directory(tmp_path, monkeypatch):
+    """The analysis forks a text scanner that shares the bundle: its exit or its signal
+    handler must leave the parent's copies alone."""
+    import tempfile
+
+    from analyzer.bundle.tempdirs import TempDir, remove_own_dirs
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    d = TempDir()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            remove_own_dirs()
+            d.remove()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.path.isdir(d.path)
+    d.remove()
+    assert not os.path.exists(d.path)
