@@ -245,7 +245,9 @@ BUILTIN_PATTERNS: tuple[TextPattern, ...] = (
         re.compile(
             r"-----BEGIN (?P<kind>[A-Z0-9 ]*?)PRIVATE KEY(?P<blk>(?: BLOCK)?)-----(?!<redacted>)"
             # up to the matching END line, or (a truncated block) the base64 lines that follow
-            r"(?:.*?-----END (?P=kind)PRIVATE KEY(?P=blk)-----|(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]{16,})*)",
+            # (a body never holds "-----": the scan stops at the next marker, linear in the text)
+            r"(?:(?:[^-]|-(?!----)){0,65536}?-----END (?P=kind)PRIVATE KEY(?P=blk)-----"
+            r"|(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]{16,})*)",
             re.DOTALL,
         ),
         _private_key,
