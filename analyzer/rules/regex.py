@@ -59,7 +59,9 @@ def _unsupported_hint(message: str) -> str:
         return "backreferences are not supported"
     if "(?>" in message or "bad repetition operator" in message:
         return "possessive repeats and atomic groups are not supported"
-    return "not supported by the linear-time engine (RE2)"
+    if "repetition size" in message or "too large" in message:
+        return "repeat counts are at most 1000 and the compiled pattern at most 8 MiB (nested counts multiply)"
+    return "RE2 does not support this construct"
 
 
 def _empty_lower_bound(pattern: str) -> int:
@@ -134,7 +136,7 @@ def _check_text(pattern: str, flags: int) -> str | None:
         re2.compile(_re2_source(pattern, flags), _OPTIONS)
     except re2.error as e:
         message = e.args[0].decode("utf-8", "replace") if e.args and isinstance(e.args[0], bytes) else str(e)
-        return f"regex {pattern!r} cannot run in linear time ({message}): {_unsupported_hint(message)}"
+        return f"regex {pattern!r} is not supported by RE2, the linear-time engine ({message}): {_unsupported_hint(message)}"
     at = _empty_lower_bound(pattern)
     if at >= 0:
         return f"regex {pattern!r}: write {{0,n}} instead of {{,n}} at position {at} (RE2 reads {{,n}} literally)"
@@ -214,7 +216,7 @@ class Regex:
         per line costs more than the search itself), with ``^`` and ``$`` at each line."""
         if not lines:
             return []
-        if "\\A" in self.pattern or not all(isinstance(ln, str) for ln in lines):
+        if "\\A" in self.pattern or "\\z" in self.pattern or not all(isinstance(ln, str) for ln in lines):
             return [i for i, ln in enumerate(lines) if isinstance(ln, str) and self.test(ln)]
         joined = "\n".join(lines)
         if joined.count("\n") != len(lines) - 1:  # a line holds a newline: per line
