@@ -233,8 +233,9 @@ def _created_from_inspect(ctx: ReadContext, full: str) -> datetime | None:
     first = doc[0] if isinstance(doc, list) and doc else doc
     if not isinstance(first, dict):
         return None
-    state = first.get("State") if isinstance(first.get("State"), dict) else {}
-    for value in (first.get("Created"), state.get("StartedAt")):
+    state = first.get("State")
+    started = state.get("StartedAt") if isinstance(state, dict) else None
+    for value in (first.get("Created"), started):
         when = parse_time(value)
         if when is not None and when.year > 1:
             return when
