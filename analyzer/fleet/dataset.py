@@ -32,7 +32,7 @@ def bundles_schema() -> Any:
         ("rule_errors", pa.int64()), ("rule_errors_json", pa.string()), ("rules_run", pa.int64()),
         ("findings", pa.int64()), ("current_critical", pa.int64()), ("current_warning", pa.int64()),
         ("current_info", pa.int64()), ("history", pa.int64()), ("duration_s", pa.float64()),
-        ("error", pa.string()), ("kbundle_version", pa.string()), ("analyzed_at", ts),
+        ("error", pa.string()), ("worker_lost", pa.bool_()), ("kbundle_version", pa.string()), ("analyzed_at", ts),
     ])
 
 
@@ -89,12 +89,16 @@ class Dataset:
         return removed
 
     def done_keys(self) -> set[tuple[str, str]]:
-        """(bundle_id, rule_pack_hash) of every bundle already in the dataset."""
+        """(bundle_id, rule_pack_hash) of every bundle already in the dataset, but those that
+        failed because their worker was lost (not because of the bundle): a rerun retries them."""
         pq = require("pyarrow.parquet")
         keys: set[tuple[str, str]] = set()
         for p in self.parts("bundles"):
-            t = pq.read_table(p, columns=["bundle_id", "rule_pack_hash"])
-            keys.update(zip(t.column("bundle_id").to_pylist(), t.column("rule_pack_hash").to_pylist(), strict=True))
+            t = pq.read_table(p, columns=["bundle_id", "rule_pack_hash", "worker_lost"])
+            for bid, h, lost in zip(*(t.column(c).to_pylist() for c in ("bundle_id", "rule_pack_hash", "worker_lost")),
+                                    strict=True):
+                if not lost:
+                    keys.add((bid, h))
         return keys
 
     def write_partition(self, bundles: list[dict[str, Any]], findings: list[dict[str, Any]]) -> str:

@@ -159,6 +159,7 @@ def _failed(source: str, spec: RulePackSpec, error: str) -> dict[str, Any]:
     except Exception:  # noqa: BLE001
         row["bundle_id"] = "source:" + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
     row["error"] = error
+    row["worker_lost"] = True  # not the bundle's fault: a rerun tries it again
     row["analyzed_at"] = datetime.now(UTC)
     return {"bundle": row, "findings": []}
 

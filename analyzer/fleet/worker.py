@@ -30,7 +30,7 @@ def _empty_row(source: str) -> dict[str, Any]:
         "format": None, "cluster_version": None, "collected_at": None, "objects": 0, "logs": 0,
         "node_files": 0, "counts_json": "{}", "problems": 0, "problems_json": "[]", "rule_errors": 0,
         "rule_errors_json": "[]", "rules_run": 0, "findings": 0, "current_critical": 0,
-        "current_warning": 0, "current_info": 0, "history": 0, "duration_s": 0.0, "error": None,
+        "current_warning": 0, "current_info": 0, "history": 0, "duration_s": 0.0, "error": None, "worker_lost": False,
         "kbundle_version": __version__, "analyzed_at": None,
     }
 
