@@ -1,0 +1,221 @@
+"""kbundle fleet: the dataset of a local run, the same dataset from a real Dask cluster (also
+when a worker is killed mid-run), resuming an interrupted run, equality with
+``kbundle analyze --format json``, queries, the HTML report in Chromium, and diff."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BUNDLES, REPO, DaskCluster, fleet_inputs, start_cluster, wait_for, write_corrupt_bundle
+
+from analyzer.fleet.dataset import Dataset
+from analyzer.fleet.rulepack import RulePackSpec
+from analyzer.fleet.runner import run_fleet
+
+VOLATILE = {"duration_s", "analyzed_at"}  # timing: differs between any two runs
+ENV = dict(os.environ, PYTHONPATH=str(REPO), KBUNDLE_JOBS="1")
+
+
+def kbundle(*args: str, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "analyzer.cli", *args], env=ENV, capture_output=True, text=True,
+                          timeout=timeout, cwd=str(REPO))
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def canonical(root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Both tables as sorted rows without the timing columns: equal for equal analyses."""
+    ds = Dataset(root)
+    bundles = [{k: v for k, v in r.items() if k not in VOLATILE} for r in ds.read("bundles").to_pylist()]
+    findings = ds.read("findings").to_pylist()
+    return (sorted(bundles, key=lambda r: r["bundle_id"]),
+            sorted(findings, key=lambda r: (r["bundle_id"], r["idx"])))
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    corrupt = write_corrupt_bundle(tmp_path_factory.mktemp("corrupt") / "truncated.tar.gz")
+    return [*fleet_inputs(), str(corrupt)]
+
+
+@pytest.fixture(scope="module")
+def local_ds(tmp_path_factory: pytest.TempPathFactory, inputs: list[str]) -> Path:
+    root = tmp_path_factory.mktemp("local") / "ds"
+    ds = Dataset(root)
+    ds.prepare()
+    counts = run_fleet(inputs, ds, RulePackSpec(), workers=2, partition_size=4)
+    assert counts["analysed"] + counts["failed"] == len(inputs)
+    assert counts["partitions"] >= 2
+    return root
+
+
+def test_local_dataset_has_every_bundle_and_the_corrupt_one_as_one_error_row(local_ds: Path, inputs: list[str]) -> None:
+    bundles, findings = canonical(local_ds)
+    assert sorted(b["source"] for b in bundles) == sorted(inputs)
+    failed = [b for b in bundles if b["error"]]
+    corrupt = [b for b in failed if b["source"].endswith("truncated.tar.gz")]
+    assert len(corrupt) == 1
+    assert "truncated.tar.gz" in corrupt[0]["error"] and "\n" not in corrupt[0]["error"]
+    assert not corrupt[0]["worker_lost"]
+    assert not any(f["bundle_id"] == corrupt[0]["bundle_id"] for f in findings)
+    # every sample bundle of bundles/ was read and analysed
+    ok = {b["name"]: b for b in bundles if not b["error"]}
+    for name in ("healthy", "pod-oomkilled", "pod-crashloop"):
+        assert ok[name]["format"] == "native" and ok[name]["objects"] > 50 and ok[name]["rules_run"] > 50
+        assert len(ok[name]["bundle_id"]) == 64
+    assert ok["pod-oomkilled"]["current_critical"] >= 1
+    assert {b["rule_pack_hash"] for b in bundles} == {bundles[0]["rule_pack_hash"]}
+    rules_of = {}
+    for f in findings:
+        rules_of.setdefault(f["bundle_id"], set()).add(f["rule"])
+    assert "POD-OOMKILLED" in rules_of[ok["pod-oomkilled"]["bundle_id"]]
+    assert all(f["rule"] not in ("POD-OOMKILLED", "POD-CRASHLOOP") for f in findings
+               if f["bundle_id"] == ok["healthy"]["bundle_id"])
+
+
+@pytest.mark.parametrize("name", ["pod-oomkilled", "node-not-ready"])
+def test_findings_equal_analyze_json(local_ds: Path, name: str) -> None:
+    proc = kbundle("analyze", str(BUNDLES / name), "--format", "json", "--fail-on", "never", check=True)
+    doc = json.loads(proc.stdout)
+    bundles, findings = canonical(local_ds)
+    [row] = [b for b in bundles if b["name"] == name]
+    mine = [f for f in findings if f["bundle_id"] == row["bundle_id"]]
+    assert doc["findings"], "the sample bundle should have findings"
+    assert [json.loads(f["finding_json"]) for f in mine] == doc["findings"]
+    for f, d in zip(mine, doc["findings"], strict=True):
+        assert (f["rule"], f["severity"], f["category"], f["state"], f["since"], f["message"], f["scenarios"]) == (
+            d["rule_id"], d["severity"], d["category"], d["state"], d["since"], d["message"], d["scenarios"])
+        assert f["objects"] == [f"{o['kind']}/{o['namespace']}/{o['name']}" if o["namespace"]
+                                else f"{o['kind']}/{o['name']}" for o in d["objects"]]
+    assert (row["cluster_version"], row["format"], row["problems"], row["rule_errors"], row["rules_run"]) == (
+        doc["bundle"]["cluster_version"], doc["bundle"]["format"], len(doc["problems"]), len(doc["rule_errors"]),
+        doc["summary"]["rules_run"])
+    assert row["current_critical"] == sum(1 for d in doc["findings"] if d["severity"] == "critical"
+                                          and d["state"] == "current" and not d["waived"])
+
+
+def test_dask_cluster_gives_the_identical_dataset(local_ds: Path, inputs: list[str], dask_cluster: DaskCluster,
+                                                  tmp_path: Path) -> None:
+    listing = tmp_path / "bundles.txt"
+    listing.write_text("# the same bundles as the local run\n" + "\n".join(inputs) + "\n")
+    out = tmp_path / "dask-ds"
+    proc = kbundle("fleet", "analyze", f"@{listing}", "-o", str(out), "--scheduler", dask_cluster.address,
+                   "--partition-size", "5", check=True)
+    assert f"/{len(inputs)} bundles" in proc.stderr  # progress: done / total
+    assert canonical(out) == canonical(local_ds)
+
+
+def test_worker_killed_mid_run_still_completes_with_every_bundle(local_ds: Path, inputs: list[str],
+                                                                 tmp_path: Path) -> None:
+    cluster = start_cluster(tmp_path / "cluster")
+    try:
+        out = tmp_path / "ds"
+        run = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "fleet", "analyze", *inputs, "-o", str(out),
+                                "--scheduler", cluster.address, "--partition-size", "1"], env=ENV, cwd=str(REPO),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: len(Dataset(out).parts("bundles")) >= 1 or run.poll() is not None, 240, "a first result")
+            assert run.poll() is None, "the run ended before a worker could be killed"
+            cluster.kill_worker(0)
+            _, err = run.communicate(timeout=300)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        assert run.returncode == 0, err
+    finally:
+        cluster.stop()
+    assert cluster.workers[0].returncode is not None
+    bundles, _ = canonical(out)
+    assert sorted(b["source"] for b in bundles) == sorted(inputs)
+    assert not any(b["worker_lost"] for b in bundles)
+    assert canonical(out) == canonical(local_ds)
+
+
+def test_interrupted_run_resumes_without_analysing_twice(tmp_path: Path) -> None:
+    sources = [str(BUNDLES / n) for n in ("healthy", "pod-oomkilled", "pod-crashloop")]
+    out = tmp_path / "ds"
+    run = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "fleet", "analyze", *sources, "-o", str(out),
+                            "--workers", "1", "--partition-size", "1"], env=ENV, cwd=str(REPO),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(lambda: len(Dataset(out).parts("bundles")) >= 1 or run.poll() is not None, 240, "a first partition")
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)  # the run and its pool, as a lost machine would stop them
+        run.wait()
+    first = {b["bundle_id"] for b in Dataset(out).read("bundles").to_pylist()}
+    assert 1 <= len(first) < 3
+    # what a run stopped between its two renames leaves behind
+    (out / "findings" / "part-orphan.parquet").write_bytes(b"half")
+    (out / "bundles" / ".tmp-part-x.parquet").write_bytes(b"half")
+    proc = kbundle("fleet", "analyze", *sources, "-o", str(out), "--workers", "1", check=True)
+    assert f"{3 - len(first)} analysed, 0 failed, {len(first)} already in the dataset" in proc.stdout
+    rows = Dataset(out).read("bundles").to_pylist()
+    assert sorted(b["source"] for b in rows) == sorted(sources)  # each bundle exactly once
+    assert not (out / "findings" / "part-orphan.parquet").exists()
+    assert not list((out / "bundles").glob(".tmp-*"))
+
+
+def test_query_sql_and_canned_queries(local_ds: Path) -> None:
+    top = json.loads(kbundle("fleet", "query", str(local_ds), "--top-rules", "--format", "json", check=True).stdout)
+    by_rule = {r["rule"]: r for r in top}
+    assert by_rule["POD-OOMKILLED"]["bundles"] >= 1 and by_rule["POD-OOMKILLED"]["severity"] == "critical"
+    assert top == sorted(top, key=lambda r: (-r["bundles"], -r["findings"], r["rule"]))
+    versions = json.loads(kbundle("fleet", "query", str(local_ds), "--by-version", "--format", "json",
+                                  check=True).stdout)
+    assert {"1.31"} <= {v["version"] for v in versions}
+    worst = kbundle("fleet", "query", str(local_ds), "--worst-bundles", check=True).stdout.splitlines()
+    assert worst[0].split()[:2] == ["name", "cluster_version"] and worst[-1].startswith("(")
+    csv_out = kbundle("fleet", "query", str(local_ds), "select name, error from bundles where error is not null "
+                      "order by name", "--format", "csv", check=True).stdout
+    assert csv_out.splitlines()[0] == "name,error" and "truncated" in csv_out
+    bad = kbundle("fleet", "query", str(local_ds), "select nope from findings")
+    assert bad.returncode == 2 and bad.stderr.startswith("kbundle: error: ") and bad.stderr.count("\n") == 1
+    missing = kbundle("fleet", "query", str(local_ds / "nothing"), "select 1")
+    assert missing.returncode == 2 and "not a fleet dataset" in missing.stderr
+
+
+def test_diff_of_two_rule_packs(local_ds: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    (rules / "workloads.yaml").unlink()  # the change under review: drops the workload rules...
+    (rules / "extra.yaml").write_text((Path(__file__).parent / "extra_rule.yaml").read_text())  # ...adds one
+    after = tmp_path / "after"
+    sources = [str(BUNDLES / n) for n in ("pod-crashloop", "healthy", "pod-oomkilled")]
+    kbundle("fleet", "analyze", *sources, "-o", str(after), "--no-builtin", "--rules", str(rules), check=True)
+    proc = kbundle("fleet", "diff", str(local_ds), str(after), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["bundles"]["compared"] == 3
+    changes = {r["rule"]: r for r in d["rules"]}
+    assert changes["FLEET-TEST-KUBE-SYSTEM"]["gained"] == 3 and changes["FLEET-TEST-KUBE-SYSTEM"]["lost"] == 0
+    assert changes["WORKLOAD-DOWN"]["lost"] >= 1 and "pod-crashloop" in changes["WORKLOAD-DOWN"]["lost_examples"]
+    assert "POD-OOMKILLED" not in changes  # unchanged rules are not listed
+    assert d["rule_packs"]["before"] != d["rule_packs"]["after"]
+    text = kbundle("fleet", "diff", str(local_ds), str(after)).stdout
+    assert "FLEET-TEST-KUBE-SYSTEM" in text and "+3" in text
+    assert kbundle("fleet", "diff", str(local_ds), str(after), "--fail-on", "never").returncode == 0
+    same = kbundle("fleet", "diff", str(local_ds), str(local_ds))
+    assert same.returncode == 0 and "no finding gained or lost" in same.stdout
+
+
+def test_help_does_not_import_the_fleet_extra_and_a_missing_one_is_one_line() -> None:
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom analyzer.cli import app\n"
+            "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0\n"
+            "print(sorted(m for m in ('pyarrow', 'duckdb', 'dask', 'distributed', 'fsspec') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
+    code = ("import sys\nsys.modules['duckdb'] = None\nfrom analyzer.cli import main\nsys.argv = ['kbundle', 'fleet', "
+            f"'query', {str(REPO)!r}, 'select 1']\nmain()")
+    out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "kbundle[fleet]" in out.stderr and "duckdb" in out.stderr
