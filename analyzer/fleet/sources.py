@@ -2,7 +2,9 @@
 
 A SOURCE on the command line is one of:
 
-- a directory of bundles: each non-hidden entry in it (a bundle directory or a bundle file);
+- a directory of bundles (one that holds only directories and archives at its top level):
+  each non-hidden entry in it is a bundle;
+- a bundle directory (one with files at its top level: a manifest, nodes.json, ...): one bundle;
 - a glob (``/archive/2026-*/*.tar.gz``): each match is a bundle;
 - ``@FILE``: a listing, one bundle path or URL a line (blank lines and ``#`` comments skipped);
 - a URL (``s3://bucket/x.tar.gz``, ``gs://...``): one bundle, read through fsspec;
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".zip")
 
 
 class SourceProblem(ValueError):
@@ -81,13 +84,20 @@ def _expand_one(src: str) -> Iterator[str]:
     if glob.has_magic(path):
         yield from sorted(glob.glob(path))
         return
-    if os.path.isdir(path):
+    if os.path.isdir(path) and is_folder_of_bundles(path):
         for name in sorted(os.listdir(path)):
             if not name.startswith("."):
                 yield os.path.join(path, name)
         return
     if os.path.exists(path):
         yield path
+
+
+def is_folder_of_bundles(path: str) -> bool:
+    """A directory whose visible top-level entries are all directories or archives holds
+    bundles; one with any other file (a manifest, ``nodes.json``, a dump) is a bundle."""
+    entries = [e for e in os.scandir(path) if not e.name.startswith(".")]
+    return bool(entries) and all(e.is_dir() or e.name.lower().endswith(ARCHIVE_SUFFIXES) for e in entries)
 
 
 # ---------------------------------------------------------------------- identity

@@ -87,6 +87,9 @@ class DaskCluster:
         os.killpg(self.workers[i].pid, signal.SIGKILL)
         self.workers[i].wait(10)
 
+    def alive_workers(self) -> list[subprocess.Popen[bytes]]:
+        return [w for w in self.workers if w.poll() is None]
+
     def stop(self) -> None:
         for proc in [*self.workers, self.scheduler]:
             if proc.poll() is None:
@@ -131,7 +134,7 @@ def start_cluster(log_dir: Path, workers: int = 2) -> DaskCluster:
     return cluster
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskCluster]:
     cluster = start_cluster(tmp_path_factory.mktemp("dask"))
     try:

@@ -10,12 +10,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BUNDLES, REPO, DaskCluster, fleet_inputs, start_cluster, wait_for, write_corrupt_bundle
+from conftest import (
+    BUNDLES,
+    REALDATA,
+    REPO,
+    DaskCluster,
+    fleet_inputs,
+    wait_for,
+    write_corrupt_bundle,
+)
 
 from analyzer.fleet.dataset import Dataset
 from analyzer.fleet.rulepack import RulePackSpec
@@ -83,12 +90,20 @@ def test_local_dataset_has_every_bundle_and_the_corrupt_one_as_one_error_row(loc
                if f["bundle_id"] == ok["healthy"]["bundle_id"])
 
 
-@pytest.mark.parametrize("name", ["pod-oomkilled", "node-not-ready"])
-def test_findings_equal_analyze_json(local_ds: Path, name: str) -> None:
-    proc = kbundle("analyze", str(BUNDLES / name), "--format", "json", "--fail-on", "never", check=True)
-    doc = json.loads(proc.stdout)
+@pytest.mark.parametrize("path", [BUNDLES / "pod-oomkilled", REALDATA / "troubleshoot-k3d-bundle/support-bundle.tar.gz"],
+                         ids=["pod-oomkilled", "realdata-troubleshoot"])
+def test_findings_equal_analyze_json(local_ds: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from analyzer.engine.commands import analyze_command
+
+    if not path.exists():
+        pytest.skip(f"{path} absent")
+    capsys.readouterr()
+    code = analyze_command(bundle=path, rule_paths=[], no_builtin=False, waivers=None, fmt="json",
+                           output=None, fail_on="never", profile=False)  # what `kbundle analyze --format json` runs
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
     bundles, findings = canonical(local_ds)
-    [row] = [b for b in bundles if b["name"] == name]
+    [row] = [b for b in bundles if b["source"] == str(path)]
     mine = [f for f in findings if f["bundle_id"] == row["bundle_id"]]
     assert doc["findings"], "the sample bundle should have findings"
     assert [json.loads(f["finding_json"]) for f in mine] == doc["findings"]
@@ -106,6 +121,7 @@ def test_findings_equal_analyze_json(local_ds: Path, name: str) -> None:
 
 def test_dask_cluster_gives_the_identical_dataset(local_ds: Path, inputs: list[str], dask_cluster: DaskCluster,
                                                   tmp_path: Path) -> None:
+    assert len(dask_cluster.alive_workers()) == 2
     listing = tmp_path / "bundles.txt"
     listing.write_text("# the same bundles as the local run\n" + "\n".join(inputs) + "\n")
     out = tmp_path / "dask-ds"
@@ -115,33 +131,39 @@ def test_dask_cluster_gives_the_identical_dataset(local_ds: Path, inputs: list[s
     assert canonical(out) == canonical(local_ds)
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_run_still_completes_with_every_bundle(local_ds: Path, inputs: list[str],
-                                                                 tmp_path: Path) -> None:
-    cluster = start_cluster(tmp_path / "cluster")
+                                                                 dask_cluster: DaskCluster, tmp_path: Path) -> None:
+    """Runs after the identity test and shares its cluster (the kill leaves it one worker)."""
+    inputs = [s for s in inputs if not s.startswith(str(REALDATA))]  # the sample bundles and the corrupt one
+    cluster = dask_cluster
+    assert len(cluster.alive_workers()) == 2
+    out = tmp_path / "ds"
+    run = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "fleet", "analyze", *inputs, "-o", str(out),
+                            "--scheduler", cluster.address, "--partition-size", "1"], env=ENV, cwd=str(REPO),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        out = tmp_path / "ds"
-        run = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "fleet", "analyze", *inputs, "-o", str(out),
-                                "--scheduler", cluster.address, "--partition-size", "1"], env=ENV, cwd=str(REPO),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            wait_for(lambda: len(Dataset(out).parts("bundles")) >= 1 or run.poll() is not None, 240, "a first result")
-            assert run.poll() is None, "the run ended before a worker could be killed"
-            cluster.kill_worker(0)
-            _, err = run.communicate(timeout=300)
-        finally:
-            if run.poll() is None:
-                run.kill()
-        assert run.returncode == 0, err
+        wait_for(lambda: len(Dataset(out).parts("bundles")) >= 1 or run.poll() is not None, 240, "a first result")
+        assert run.poll() is None, "the run ended before a worker could be killed"
+        cluster.kill_worker(0)
+        _, err = run.communicate(timeout=300)
     finally:
-        cluster.stop()
-    assert cluster.workers[0].returncode is not None
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, err
+    assert cluster.workers[0].returncode is not None and len(cluster.alive_workers()) == 1
     bundles, _ = canonical(out)
     assert sorted(b["source"] for b in bundles) == sorted(inputs)
     assert not any(b["worker_lost"] for b in bundles)
-    assert canonical(out) == canonical(local_ds)
+    local_bundles, local_findings = canonical(local_ds)
+    ids = {b["bundle_id"] for b in bundles}
+    assert canonical(out) == ([b for b in local_bundles if b["bundle_id"] in ids],
+                              [f for f in local_findings if f["bundle_id"] in ids])
 
 
-def test_interrupted_run_resumes_without_analysing_twice(tmp_path: Path) -> None:
+def test_interrupted_run_resumes_without_analysing_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from analyzer.fleet.runner import analyze_fleet_command
+
     sources = [str(BUNDLES / n) for n in ("healthy", "pod-oomkilled", "pod-crashloop")]
     out = tmp_path / "ds"
     run = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "fleet", "analyze", *sources, "-o", str(out),
@@ -157,55 +179,72 @@ def test_interrupted_run_resumes_without_analysing_twice(tmp_path: Path) -> None
     # what a run stopped between its two renames leaves behind
     (out / "findings" / "part-orphan.parquet").write_bytes(b"half")
     (out / "bundles" / ".tmp-part-x.parquet").write_bytes(b"half")
-    proc = kbundle("fleet", "analyze", *sources, "-o", str(out), "--workers", "1", check=True)
-    assert f"{3 - len(first)} analysed, 0 failed, {len(first)} already in the dataset" in proc.stdout
+    capsys.readouterr()
+    assert analyze_fleet_command(sources, out, [], False, None, 1, 200) == 0
+    assert f"{3 - len(first)} analysed, 0 failed, {len(first)} already in the dataset" in capsys.readouterr().out
     rows = Dataset(out).read("bundles").to_pylist()
     assert sorted(b["source"] for b in rows) == sorted(sources)  # each bundle exactly once
     assert not (out / "findings" / "part-orphan.parquet").exists()
     assert not list((out / "bundles").glob(".tmp-*"))
 
 
-def test_query_sql_and_canned_queries(local_ds: Path) -> None:
-    top = json.loads(kbundle("fleet", "query", str(local_ds), "--top-rules", "--format", "json", check=True).stdout)
+def fleet(capsys: pytest.CaptureFixture[str], command: str, *args: Any) -> tuple[int, str, str]:
+    """Run a fleet command's function in this process: (exit code, stdout, stderr)."""
+    from analyzer.fleet.diff import diff_command
+    from analyzer.fleet.query import query_command
+
+    capsys.readouterr()
+    code = {"query": query_command, "diff": diff_command}[command](*args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_query_sql_and_canned_queries(local_ds: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = fleet(capsys, "query", local_ds, None, "json", True, False, False, 50)
+    top = json.loads(out)
     by_rule = {r["rule"]: r for r in top}
     assert by_rule["POD-OOMKILLED"]["bundles"] >= 1 and by_rule["POD-OOMKILLED"]["severity"] == "critical"
     assert top == sorted(top, key=lambda r: (-r["bundles"], -r["findings"], r["rule"]))
-    versions = json.loads(kbundle("fleet", "query", str(local_ds), "--by-version", "--format", "json",
-                                  check=True).stdout)
-    assert {"1.31"} <= {v["version"] for v in versions}
-    worst = kbundle("fleet", "query", str(local_ds), "--worst-bundles", check=True).stdout.splitlines()
-    assert worst[0].split()[:2] == ["name", "cluster_version"] and worst[-1].startswith("(")
-    csv_out = kbundle("fleet", "query", str(local_ds), "select name, error from bundles where error is not null "
-                      "order by name", "--format", "csv", check=True).stdout
-    assert csv_out.splitlines()[0] == "name,error" and "truncated" in csv_out
-    bad = kbundle("fleet", "query", str(local_ds), "select nope from findings")
-    assert bad.returncode == 2 and bad.stderr.startswith("kbundle: error: ") and bad.stderr.count("\n") == 1
-    missing = kbundle("fleet", "query", str(local_ds / "nothing"), "select 1")
-    assert missing.returncode == 2 and "not a fleet dataset" in missing.stderr
+    _, out, _ = fleet(capsys, "query", local_ds, None, "json", False, True, False, 50)
+    versions = json.loads(out)
+    assert "1.31" in {v["version"] for v in versions}
+    assert sum(v["bundles"] for v in versions) == len(Dataset(local_ds).read("bundles"))
+    _, out, _ = fleet(capsys, "query", local_ds, None, "text", False, False, True, 3)
+    worst = out.splitlines()
+    assert worst[0].split()[:2] == ["name", "cluster_version"] and worst[-1] == "(3 rows)"
+    _, out, _ = fleet(capsys, "query", local_ds, "select name, error from bundles where error is not null "
+                      "order by name", "csv", False, False, False, 50)
+    assert out.splitlines()[0] == "name,error" and "truncated" in out
+    code, _, err = fleet(capsys, "query", local_ds, "select nope from findings", "text", False, False, False, 50)
+    assert code == 2 and err.startswith("kbundle: error: ") and err.count("\n") == 1
+    code, _, err = fleet(capsys, "query", local_ds / "nothing", "select 1", "text", False, False, False, 50)
+    assert code == 2 and "not a fleet dataset" in err
 
 
-def test_diff_of_two_rule_packs(local_ds: Path, tmp_path: Path) -> None:
+def test_diff_of_two_rule_packs(local_ds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "rules", rules)
     (rules / "workloads.yaml").unlink()  # the change under review: drops the workload rules...
     (rules / "extra.yaml").write_text((Path(__file__).parent / "extra_rule.yaml").read_text())  # ...adds one
-    after = tmp_path / "after"
+    after = Dataset(tmp_path / "after")
+    after.prepare()
     sources = [str(BUNDLES / n) for n in ("pod-crashloop", "healthy", "pod-oomkilled")]
-    kbundle("fleet", "analyze", *sources, "-o", str(after), "--no-builtin", "--rules", str(rules), check=True)
-    proc = kbundle("fleet", "diff", str(local_ds), str(after), "--format", "json")
-    assert proc.returncode == 1, proc.stderr
-    d = json.loads(proc.stdout)
+    run_fleet(sources, after, RulePackSpec((str(rules),), builtin=False), workers=2)
+    code, out, err = fleet(capsys, "diff", local_ds, after.root, "json", "any", 3)
+    assert code == 1, err
+    d = json.loads(out)
     assert d["bundles"]["compared"] == 3
     changes = {r["rule"]: r for r in d["rules"]}
     assert changes["FLEET-TEST-KUBE-SYSTEM"]["gained"] == 3 and changes["FLEET-TEST-KUBE-SYSTEM"]["lost"] == 0
     assert changes["WORKLOAD-DOWN"]["lost"] >= 1 and "pod-crashloop" in changes["WORKLOAD-DOWN"]["lost_examples"]
     assert "POD-OOMKILLED" not in changes  # unchanged rules are not listed
     assert d["rule_packs"]["before"] != d["rule_packs"]["after"]
-    text = kbundle("fleet", "diff", str(local_ds), str(after)).stdout
+    _, text, _ = fleet(capsys, "diff", local_ds, after.root, "text", "any", 3)
     assert "FLEET-TEST-KUBE-SYSTEM" in text and "+3" in text
-    assert kbundle("fleet", "diff", str(local_ds), str(after), "--fail-on", "never").returncode == 0
-    same = kbundle("fleet", "diff", str(local_ds), str(local_ds))
-    assert same.returncode == 0 and "no finding gained or lost" in same.stdout
+    assert fleet(capsys, "diff", local_ds, after.root, "text", "never", 3)[0] == 0
+    assert fleet(capsys, "diff", local_ds, after.root, "text", "gained", 3)[0] == 1
+    code, same, _ = fleet(capsys, "diff", local_ds, local_ds, "text", "any", 3)
+    assert code == 0 and "no finding gained or lost" in same
 
 
 def test_help_does_not_import_the_fleet_extra_and_a_missing_one_is_one_line() -> None:
