@@ -14,21 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
-    BUNDLES,
-    REALDATA,
-    REPO,
-    DaskCluster,
-    fleet_inputs,
-    wait_for,
-    write_corrupt_bundle,
-)
+from fleet_helpers import BUNDLES, REALDATA, REPO, DaskCluster, canonical, wait_for
 
 from analyzer.fleet.dataset import Dataset
 from analyzer.fleet.rulepack import RulePackSpec
 from analyzer.fleet.runner import run_fleet
 
-VOLATILE = {"duration_s", "analyzed_at"}  # timing: differs between any two runs
 ENV = dict(os.environ, PYTHONPATH=str(REPO), KBUNDLE_JOBS="1")
 
 
@@ -38,32 +29,6 @@ def kbundle(*args: str, check: bool = False, timeout: float = 300) -> subprocess
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
-
-
-def canonical(root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Both tables as sorted rows without the timing columns: equal for equal analyses."""
-    ds = Dataset(root)
-    bundles = [{k: v for k, v in r.items() if k not in VOLATILE} for r in ds.read("bundles").to_pylist()]
-    findings = ds.read("findings").to_pylist()
-    return (sorted(bundles, key=lambda r: r["bundle_id"]),
-            sorted(findings, key=lambda r: (r["bundle_id"], r["idx"])))
-
-
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    corrupt = write_corrupt_bundle(tmp_path_factory.mktemp("corrupt") / "truncated.tar.gz")
-    return [*fleet_inputs(), str(corrupt)]
-
-
-@pytest.fixture(scope="module")
-def local_ds(tmp_path_factory: pytest.TempPathFactory, inputs: list[str]) -> Path:
-    root = tmp_path_factory.mktemp("local") / "ds"
-    ds = Dataset(root)
-    ds.prepare()
-    counts = run_fleet(inputs, ds, RulePackSpec(), workers=2, partition_size=4)
-    assert counts["analysed"] + counts["failed"] == len(inputs)
-    assert counts["partitions"] >= 2
-    return root
 
 
 def test_local_dataset_has_every_bundle_and_the_corrupt_one_as_one_error_row(local_ds: Path, inputs: list[str]) -> None:
