@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analyzer.fleet.rulepack import RulePackSpec, cached_pack
-from analyzer.fleet.worker import _empty_row, analyze_task
+from analyzer.fleet.worker import _empty_row, analyze_task, set_skip
 
 PARTITION_BUNDLES = 200  # bundles per partition (a partition is also written after FLUSH_SECONDS)
 FLUSH_SECONDS = 30.0
@@ -93,9 +93,9 @@ def run_local(sources: list[str], spec: RulePackSpec, skip: frozenset[str], work
     pending = list(sources)
     while pending:
         broken: list[str] = []
-        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))), mp_context=ctx) as pool:
-            futures: dict[Future[dict[str, Any]], str] = {pool.submit(analyze_task, s, spec, skip): s
-                                                          for s in pending}
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(pending))), mp_context=ctx,
+                                 initializer=set_skip, initargs=(skip,)) as pool:
+            futures: dict[Future[dict[str, Any]], str] = {pool.submit(analyze_task, s, spec): s for s in pending}
             try:
                 while futures:
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)

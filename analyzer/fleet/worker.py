@@ -56,9 +56,21 @@ def _ref(o: dict[str, str]) -> str:
     return f"{o['kind']}/{o['namespace']}/{o['name']}" if o.get("namespace") else f"{o['kind']}/{o['name']}"
 
 
+_SKIP: frozenset[str] = frozenset()
+
+
+def set_skip(skip: frozenset[str]) -> None:
+    """The ids to skip in this process (a pool initializer: sent once per worker process,
+    not with every task)."""
+    global _SKIP
+    _SKIP = skip
+
+
 def analyze_task(source: str, spec: RulePackSpec, skip: frozenset[str] | None = None) -> dict[str, Any]:
     """Analyse one bundle.  Returns ``{"bundle": row, "findings": rows}``, or ``{"skipped":
-    bundle_id}`` when ``skip`` holds the bundle's id (already in the dataset with this pack)."""
+    bundle_id}`` when ``skip`` (default: :func:`set_skip`'s) holds the bundle's id (already in
+    the dataset with this pack)."""
+    skip = _SKIP if skip is None else skip
     started = time.perf_counter()
     row = _empty_row(source)
     pack = cached_pack(spec)
