@@ -39,12 +39,13 @@ def finding_rows(bundle: str, pack_hash: str, findings: list[dict[str, Any]]) ->
     """The ``findings`` rows of one bundle, from the JSON report's findings."""
     rows = []
     for i, f in enumerate(findings):
-        group = f.get("group_key", f.get("grouping_key"))
+        group = f.get("group")  # a grouped finding: {by, key, size}; absent before rules could group
+        key = group.get("key") if isinstance(group, dict) else None
         rows.append({
             "bundle_id": bundle, "rule_pack_hash": pack_hash, "idx": i, "rule": f["rule_id"],
             "severity": f["severity"], "category": f["category"], "title": f["title"],
             "state": f.get("state") or "current", "since": f.get("since"),
-            "group_key": None if group is None else (group if isinstance(group, str) else orjson.dumps(group).decode()),
+            "group_key": None if key is None else key if isinstance(key, str) else orjson.dumps(key).decode(),
             "objects": [_ref(o) for o in f.get("objects") or []], "message": f["message"],
             "scenarios": list(f.get("scenarios") or []), "waived": f.get("waived") is not None,
             "finding_json": orjson.dumps(f, default=str).decode(),

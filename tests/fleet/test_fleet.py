@@ -223,3 +223,16 @@ def test_help_does_not_import_the_fleet_extra_and_a_missing_one_is_one_line() ->
     out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "kbundle[fleet]" in out.stderr and "duckdb" in out.stderr
+
+
+def test_finding_rows_take_the_grouping_key_when_a_finding_has_one() -> None:
+    from analyzer.fleet.worker import finding_rows
+
+    base = {"rule_id": "R", "severity": "warning", "category": "nodes", "title": "t", "message": "m",
+            "objects": [{"kind": "Node", "namespace": "", "name": "n1"}, {"kind": "Pod", "namespace": "a", "name": "p"}],
+            "scenarios": ["S"], "state": "history", "since": "2026-01-01T00:00:00Z", "waived": None}
+    grouped = base | {"group": {"by": "node", "key": "n1", "size": 2}}
+    rows = finding_rows("b" * 64, "h", [base, grouped, base | {"group": {"by": "x", "key": ["a", 1]}}])
+    assert [r["group_key"] for r in rows] == [None, "n1", '["a",1]']
+    assert rows[0]["objects"] == ["Node/n1", "Pod/a/p"] and rows[0]["state"] == "history"
+    assert [r["idx"] for r in rows] == [0, 1, 2] and json.loads(rows[1]["finding_json"]) == grouped
