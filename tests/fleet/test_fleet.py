@@ -236,3 +236,25 @@ def test_finding_rows_take_the_grouping_key_when_a_finding_has_one() -> None:
     assert [r["group_key"] for r in rows] == [None, "n1", '["a",1]']
     assert rows[0]["objects"] == ["Node/n1", "Pod/a/p"] and rows[0]["state"] == "history"
     assert [r["idx"] for r in rows] == [0, 1, 2] and json.loads(rows[1]["finding_json"]) == grouped
+
+
+def test_a_bundle_read_through_fsspec_has_the_same_id_and_findings(local_ds: Path, tmp_path: Path) -> None:
+    """The remote path (fsspec): a bundle directory in fsspec's in-memory file system (inherited
+    by the forked pool process), analysed like a local one."""
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    fs.put(str(BUNDLES / "healthy"), "/fleet-test/healthy", recursive=True)
+    try:
+        ds = Dataset(tmp_path / "ds")
+        ds.prepare()
+        counts = run_fleet(["memory://fleet-test/healthy"], ds, RulePackSpec(), workers=1)
+    finally:
+        fs.rm("/fleet-test", recursive=True)
+    assert counts["analysed"] == 1
+    remote_bundles, remote_findings = canonical(ds.root)
+    local_bundles, local_findings = canonical(local_ds)
+    [local] = [b for b in local_bundles if b["name"] == "healthy"]
+    [remote] = remote_bundles
+    assert remote["bundle_id"] == local["bundle_id"] and remote["source"] == "memory://fleet-test/healthy"
+    assert {k: v for k, v in remote.items() if k != "source"} == {k: v for k, v in local.items() if k != "source"}
+    assert remote_findings == [f for f in local_findings if f["bundle_id"] == local["bundle_id"]]
