@@ -111,6 +111,9 @@ def run_local(sources: list[str], spec: RulePackSpec, skip: frozenset[str], work
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
         pending = []
+        if broken:
+            sys.stderr.write(f"fleet: a worker process died; {len(broken)} unfinished bundle(s) run again "
+                             "on a new pool\n")
         for src in broken:
             attempts[src] += 1
             if attempts[src] >= POOL_ATTEMPTS:

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,32 @@ def test_a_bundle_read_through_fsspec_has_the_same_id_and_findings(local_ds: Pat
     assert remote["bundle_id"] == local["bundle_id"] and remote["source"] == "memory://fleet-test/healthy"
     assert {k: v for k, v in remote.items() if k != "source"} == {k: v for k, v in local.items() if k != "source"}
     assert remote_findings == [f for f in local_findings if f["bundle_id"] == local["bundle_id"]]
+
+
+def test_local_pool_process_killed_mid_run_is_replaced(local_ds: Path, tmp_path: Path) -> None:
+    """As the OOM killer would: one pool process is killed; the pool is started again and the
+    unfinished bundles are run again."""
+    psutil = pytest.importorskip("psutil")
+    sources = [str(BUNDLES / n) for n in ("healthy", "pod-oomkilled", "pod-crashloop", "cert-expiry")]
+    out = tmp_path / "ds"
+    run = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "fleet", "analyze", *sources, "-o", str(out),
+                            "--workers", "2", "--partition-size", "1"], env=ENV, cwd=str(REPO),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: len(psutil.Process(run.pid).children()) >= 2 or run.poll() is not None, 120, "the pool")
+        victim = psutil.Process(run.pid).children()[0]
+        time.sleep(0.5)  # inside its first bundle
+        victim.kill()
+        out_text, err = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, err
+    assert "4 analysed, 0 failed" in out_text
+    assert "fleet: a worker process died;" in err
+    bundles, findings = canonical(out)
+    local_bundles, local_findings = canonical(local_ds)
+    ids = {b["bundle_id"] for b in bundles}
+    assert len(ids) == 4 and not any(b["worker_lost"] for b in bundles)
+    assert (bundles, findings) == ([b for b in local_bundles if b["bundle_id"] in ids],
+                                   [f for f in local_findings if f["bundle_id"] in ids])
