@@ -87,12 +87,13 @@ def fleet_data(con: Any) -> dict[str, Any]:
                 where f.bundle_id = b.bundle_id and f.state = 'current' and f.severity = 'critical' and not f.waived)
         from bundles b where b.error is null and b.current_critical + b.current_warning > 0
         order by b.current_critical desc, b.current_warning desc, b.name limit {WORST}""")
+    [(firing,)] = _rows(con, "select count(distinct rule) from findings where state = 'current' and not waived")
     failed_rows = _rows(con, f"select name, source, error from bundles where error is not null order by name "
                              f"limit {MAX_FAILED}")
     return {"total": total, "failed": failed, "with_critical": with_critical,
             "first": first.strftime("%Y-%m-%d") if first else None,
             "last": last.strftime("%Y-%m-%d") if last else None,
-            "rules": rules, "versions": versions, "months": months, "worst": worst, "failed_rows": failed_rows}
+            "firing": firing, "rules": rules, "versions": versions, "months": months, "worst": worst, "failed_rows": failed_rows}
 
 
 def hbar_chart(bars: list[Bar], width: int = 760, row: int = 18) -> dict[str, Any]:

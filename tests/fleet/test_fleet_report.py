@@ -48,6 +48,7 @@ def test_report_of_a_real_dataset(local_ds: Path, tmp_path: Path) -> None:
         tiles = browser.evaluate("document.getElementById('tiles').innerText")
         assert f"{len(rows)}\nbundles" in tiles
         assert str(sum(1 for r in rows if r["current_critical"])) + "\nwith a current critical finding" in tiles
+        assert f"{len(bars)}\nrules with a current finding" in tiles
         link = browser.evaluate("(() => { const a = [...document.querySelectorAll('#worst a')]"
                                 ".find(a => a.textContent === 'pod-oomkilled'); return a && a.href })()")
         assert link == (reports / "pod-oomkilled-report.html").resolve().as_uri()
