@@ -15,7 +15,7 @@ fleet_app = typer.Typer(
 
 @fleet_app.command("analyze")
 def analyze(
-    sources: list[str] = typer.Argument(..., help="Directories of bundles, globs, URLs or @FILE listings."),
+    sources: list[str] = typer.Argument(..., help="Bundles, directories of bundles, globs, URLs or @FILE listings."),
     output: Path = typer.Option(..., "-o", "--output", help="Dataset directory (created; resumed if it exists)."),
     rules: list[Path] = typer.Option([], "--rules", help="Extra rule file or directory (repeatable)."),
     no_builtin: bool = typer.Option(False, "--no-builtin", help="Do not load the built-in rule pack."),

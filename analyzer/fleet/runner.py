@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analyzer.fleet.rulepack import RulePackSpec, cached_pack
-from analyzer.fleet.worker import _empty_row, analyze_task, set_skip
+from analyzer.fleet.worker import _empty_row, analyze_task, set_skip, source_id
 
 PARTITION_BUNDLES = 200  # bundles per partition (a partition is also written after FLUSH_SECONDS)
 FLUSH_SECONDS = 30.0
@@ -150,7 +150,7 @@ def run_dask(sources: list[str], spec: RulePackSpec, skip: frozenset[str], sched
 
 
 def _failed(source: str, spec: RulePackSpec, error: str) -> dict[str, Any]:
-    import hashlib
+    """The error row of a bundle whose worker was lost (not the bundle's fault)."""
     from datetime import UTC, datetime
 
     from analyzer.fleet.sources import bundle_id
@@ -159,8 +159,8 @@ def _failed(source: str, spec: RulePackSpec, error: str) -> dict[str, Any]:
     row["rule_pack_hash"] = cached_pack(spec).hash
     try:
         row["bundle_id"] = bundle_id(source)
-    except Exception:  # noqa: BLE001
-        row["bundle_id"] = "source:" + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
+    except Exception:  # noqa: BLE001 - unreadable: identified by its source
+        row["bundle_id"] = source_id(source)
     row["error"] = error
     row["worker_lost"] = True  # not the bundle's fault: a rerun tries it again
     row["analyzed_at"] = datetime.now(UTC)

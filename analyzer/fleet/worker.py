@@ -10,6 +10,7 @@ document.  A task never raises for a bad bundle: whatever goes wrong is the row'
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -90,11 +91,14 @@ def analyze_task(source: str, spec: RulePackSpec, skip: frozenset[str] | None = 
         findings = []
     row["duration_s"] = round(time.perf_counter() - started, 6)
     row["analyzed_at"] = datetime.now(UTC)
-    if row["bundle_id"] is None:  # unreadable even for hashing: identify it by its source
-        import hashlib
-
-        row["bundle_id"] = "source:" + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
+    if row["bundle_id"] is None:
+        row["bundle_id"] = source_id(source)
     return {"bundle": row, "findings": findings}
+
+
+def source_id(source: str) -> str:
+    """The id of a bundle that could not even be hashed (missing, unreadable): its source."""
+    return "source:" + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _one_line(e: BaseException) -> str:
