@@ -167,6 +167,8 @@ def diff_command(before: Path, after: Path, fmt: str, fail_on: str, examples: in
         sys.stdout.write(orjson.dumps(d.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         sys.stdout.write(render_text(d))
+    if d.common == 0:  # nothing was compared: not a pass
+        return _err(f"{before} and {after} have no bundle analysed without error in both: nothing to compare")
     return exit_code(d, fail_on)
 
 

@@ -211,6 +211,10 @@ def test_diff_of_two_rule_packs(local_ds: Path, tmp_path: Path, capsys: pytest.C
     assert fleet(capsys, "diff", local_ds, after.root, "text", "gained", 3)[0] == 1
     code, same, _ = fleet(capsys, "diff", local_ds, local_ds, "text", "any", 3)
     assert code == 0 and "no finding gained or lost" in same
+    empty = Dataset(tmp_path / "empty")
+    empty.prepare()
+    code, _, err = fleet(capsys, "diff", local_ds, empty.root, "text", "never", 3)
+    assert code == 2 and "nothing to compare" in err
 
 
 def test_help_does_not_import_the_fleet_extra_and_a_missing_one_is_one_line() -> None:
