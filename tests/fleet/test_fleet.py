@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -276,9 +275,7 @@ def test_local_pool_process_killed_mid_run_is_replaced(local_ds: Path, tmp_path:
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: len(psutil.Process(run.pid).children()) >= 2 or run.poll() is not None, 120, "the pool")
-        victim = psutil.Process(run.pid).children()[0]
-        time.sleep(0.5)  # inside its first bundle
-        victim.kill()
+        psutil.Process(run.pid).children()[0].kill()  # at its first bundle
         out_text, err = run.communicate(timeout=300)
     finally:
         if run.poll() is None:
