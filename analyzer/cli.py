@@ -29,6 +29,9 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="List, lint, test and explain rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+from analyzer.fleet.commands import fleet_app  # noqa: E402 - the fleet sub-app (heavy imports are lazy)
+
+app.add_typer(fleet_app, name="fleet")
 
 
 def _version(value: bool) -> None:
