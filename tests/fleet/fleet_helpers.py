@@ -58,15 +58,17 @@ def fleet_inputs() -> list[str]:
 
 
 def write_corrupt_bundle(path: Path) -> Path:
-    """A .tar.gz cut in the middle (gzip stream truncated) of a tar of a real bundle's files."""
+    """A .tar.gz that is unusable as a whole: a real bundle's tar whose gzip header is damaged
+    (a merely truncated archive is read up to the cut, with the rest listed as problems)."""
     import io
     import tarfile
 
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         tar.add(BUNDLES / "healthy", arcname="healthy")
-    data = buf.getvalue()
-    path.write_bytes(data[: len(data) // 2])
+    data = bytearray(buf.getvalue())
+    data[2] = 0x63  # compression method: not deflate
+    path.write_bytes(bytes(data[: len(data) // 2]))
     return path
 
 
