@@ -16,7 +16,7 @@ from analyzer.bundle.coverage import Coverage
 from analyzer.bundle.model import Bundle, Problem, TextFile
 from analyzer.bundle.safe_source import FileTooLarge, ReadLimits, Source
 
-_SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _YamlLoader(_SAFE_LOADER):  # type: ignore[misc, valid-type]

@@ -233,7 +233,7 @@ def _created_from_inspect(ctx: ReadContext, full: str) -> datetime | None:
     first = doc[0] if isinstance(doc, list) and doc else doc
     if not isinstance(first, dict):
         return None
-    state = first.get("State") if isinstance(first.get("State"), dict) else {}
+    state = state_raw if isinstance(state_raw := first.get("State"), dict) else {}
     for value in (first.get("Created"), state.get("StartedAt")):
         when = parse_time(value)
         if when is not None and when.year > 1:
