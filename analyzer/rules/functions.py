@@ -27,7 +27,7 @@ from analyzer.bundle.model import Bundle, ref_of
 from analyzer.bundle.values import format_time, parse_duration, parse_quantity, parse_time, version_cmp
 from analyzer.rules.regex import Regex, cached_compile_regex
 
-ANY = {"types": []}
+ANY: dict[str, list[str]] = {"types": []}
 LINES_CACHE_CHARS = 256 * 1024 * 1024
 VARIADIC = {"types": [], "variadic": True}
 

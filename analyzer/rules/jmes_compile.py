@@ -158,9 +158,7 @@ def _comparator(op: str, left: Fn, right: Fn) -> Fn:
 
 def _function(name: str, args: list[Fn], table: dict[str, Any]) -> Fn:
     spec = table.get(name)
-    sig = spec["signature"] if spec else None
-    untyped = spec is not None and all(not s.get("types") for s in sig)
-    if untyped:
+    if isinstance(spec, dict) and all(not s.get("types") for s in spec["signature"]):
         method = spec["function"]
         if len(args) == 1:
             (a0,) = args

@@ -263,7 +263,8 @@ class _RuleCompiler:
 
         if self.issues:
             return None
-        assert message is not None and remediation is not None
+        # Checked above (required, id pattern, scope in SCOPES): no issues means both are strings.
+        assert message is not None and remediation is not None and isinstance(rid, str) and isinstance(scope, str)
         return Rule(
             id=rid, title=raw["title"].strip(), severity=raw["severity"], category=raw["category"], scope=scope,
             message=message, remediation=remediation, source=self.source, line=self.pos.line,
