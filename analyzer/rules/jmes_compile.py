@@ -282,7 +282,7 @@ def _membership_filter(ch: list[dict[str, Any]], left: Fn, right: Fn, cond: Fn,
     return membership_filter
 
 
-def compile_tree(node: dict[str, Any], table: dict[str, Any]) -> Fn:
+def compile_tree(node: dict[str, Any], table: dict[str, Any]) -> Fn:  # noqa: C901 - one branch per JMESPath node type
     """The closure computing ``node`` (a parsed JMESPath tree); ``table`` is the function
     table of the functions object that will be passed at evaluation time."""
     t = node["type"]

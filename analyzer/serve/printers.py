@@ -138,7 +138,7 @@ def _condition_true(conditions: Any, ctype: str) -> bool:
     return any(d(c).get("type") == ctype and d(c).get("status") == "True" for c in lst(conditions))
 
 
-def pod_status(pod: dict[str, Any]) -> tuple[str, int, int, int, str | None]:
+def pod_status(pod: dict[str, Any]) -> tuple[str, int, int, int, str | None]:  # noqa: C901 - mirrors kubectl's printPod
     """(STATUS, ready, total, restarts, last restart time) as kubectl's printPod computes them."""
     spec, status = d(pod.get("spec")), d(pod.get("status"))
     containers = lst(spec.get("containers"))
