@@ -70,7 +70,7 @@ def run_measured(cmd: list[str], stdout_path: str | None = None) -> dict[str, An
     included), peak RSS in MiB (os.wait4), exit code, and its stdout unless written to
     ``stdout_path``."""
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as captured:
-        out = open(stdout_path, "wb") if stdout_path else captured  # noqa: SIM115
+        out = open(stdout_path, "wb") if stdout_path else captured
         t = time.perf_counter()
         try:
             proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)

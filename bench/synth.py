@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analyzer.bundle.native_writer import write_native  # noqa: E402
-from tools.bundlegen import k8s  # noqa: E402
-from tools.bundlegen.k8s import (  # noqa: E402
+from analyzer.bundle.native_writer import write_native
+from tools.bundlegen import k8s
+from tools.bundlegen.k8s import (
     CLUSTER_VERSION,
     COLLECTED_AT,
     container,

@@ -55,7 +55,7 @@ class DecompressingReader(io.RawIOBase):
         self.consumed = 0  # compressed bytes read from the file
         self.produced = 0  # decompressed bytes returned
         self.trailing = 0  # bytes after the last stream that are not a stream (ignored)
-        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._file = open(path, "rb")  # closed by close()
         self._size = self._file.seek(0, io.SEEK_END)
         self._file.seek(0)
         self._dec: Any = _decompressor(compression)

@@ -92,7 +92,7 @@ def text_from_bytes(path: str, vpath: str, data: bytes, meta: dict[str, Any] | N
 
 def ref_of(obj: dict[str, Any]) -> dict[str, str]:
     """``{kind, namespace, name}`` of an object (namespace empty when cluster-scoped)."""
-    md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    md = md_raw if isinstance(md_raw := obj.get("metadata"), dict) else {}
     return {
         "kind": str(obj.get("kind") or ""),
         "namespace": str(md.get("namespace") or ""),
@@ -110,7 +110,7 @@ def _md(obj: dict[str, Any]) -> dict[str, Any]:
     return md if isinstance(md, dict) else {}
 
 
-def labels_match(selector: Any, labels: dict[str, Any] | None) -> bool:
+def labels_match(selector: Any, labels: Any) -> bool:
     """Kubernetes label-selector semantics.
 
     ``selector`` may be a plain map (Service ``spec.selector``) or a LabelSelector with
@@ -262,7 +262,7 @@ class Bundle:
                     if isinstance(o, dict) and isinstance(o.get("uid"), str):
                         self._children[o["uid"]].append(obj)
             if kind == "Pod":
-                spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+                spec = spec_raw if isinstance(spec_raw := obj.get("spec"), dict) else {}
                 node = spec.get("nodeName")
                 if isinstance(node, str) and node:
                     self._pods_by_node[node].append(obj)
@@ -334,7 +334,7 @@ class Bundle:
         return self._pods_by_node.get(node, [])
 
     def node_of(self, pod: dict[str, Any]) -> dict[str, Any] | None:
-        spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+        spec = spec_raw if isinstance(spec_raw := pod.get("spec"), dict) else {}
         name = spec.get("nodeName")
         return self.get("Node", None, name) if isinstance(name, str) else None
 
@@ -346,7 +346,7 @@ class Bundle:
         ordered = sorted((o for o in owners if isinstance(o, dict)), key=lambda o: not o.get("controller"))
         ns = _md(obj).get("namespace")
         for o in ordered:
-            found = self._by_uid.get(o.get("uid")) if isinstance(o.get("uid"), str) else None
+            found = self._by_uid.get(owner_uid) if isinstance(owner_uid := o.get("uid"), str) else None
             if found is None and isinstance(o.get("kind"), str) and isinstance(o.get("name"), str):
                 found = self.get(o["kind"], ns, o["name"]) or self.get(o["kind"], None, o["name"])
             if found is not None:
@@ -406,7 +406,7 @@ def normalize_event(ev: dict[str, Any]) -> None:
     ``deprecatedLastTimestamp``; events the scheduler records through that API show up in
     core/v1 lists with ``eventTime`` and ``series`` but no ``count`` or timestamps.  Missing
     (absent or null) core fields are filled from those; nothing present is overwritten."""
-    series = ev.get("series") if isinstance(ev.get("series"), dict) else {}
+    series = series_raw if isinstance(series_raw := ev.get("series"), dict) else {}
     if not isinstance(ev.get("involvedObject"), dict) and isinstance(ev.get("regarding"), dict):
         ev["involvedObject"] = ev["regarding"]
     if not ev.get("message") and isinstance(ev.get("note"), str):

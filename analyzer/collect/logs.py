@@ -73,7 +73,7 @@ def log_targets(pod: dict[str, Any]) -> list[LogTarget]:
                     out.append(LogTarget(ns, name, cname, False))
                 continue
             state, last = _dict(st.get("state")), _dict(st.get("lastState"))
-            restarts = st.get("restartCount") if isinstance(st.get("restartCount"), int) else 0
+            restarts = restart_count if isinstance(restart_count := st.get("restartCount"), int) else 0
             has_previous = bool(last.get("terminated")) or restarts > 0
             ran = "running" in state or "terminated" in state or has_previous
             if ran:

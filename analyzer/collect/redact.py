@@ -627,7 +627,7 @@ class Redactor:
             values[key] = marked
             local[name] += 1
 
-    def _walk(self, node: Any, local: Counter[str], parent_key: str, inherited: bool = False) -> Any:
+    def _walk(self, node: Any, local: Counter[str], parent_key: str, inherited: bool = False) -> Any:  # noqa: C901 - one case per value type and key class
         """Return the redacted value of ``node`` (containers are changed in place).
 
         ``inherited``: ``node`` is the value of a sensitive key (``credentials: {...}``): its

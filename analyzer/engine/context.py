@@ -6,7 +6,7 @@ interpreter, so evaluating an expression is a tree walk with no parsing and no s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from jmespath.visitor import Options, TreeInterpreter
 
@@ -25,7 +25,7 @@ def truthy(v: Any) -> bool:
     return True
 
 
-def is_k8s_object(o: Any) -> bool:
+def is_k8s_object(o: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(o, dict) and isinstance(o.get("kind"), str) and isinstance(o.get("metadata"), dict)
 
 

@@ -281,7 +281,7 @@ class Engine:
     def run_bundle_rule(self, rule: Rule) -> None:
         try:
             self._run_each(rule, self.ev.bundle_context(), None)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise _RuleFailed(e, "evaluating the bundle") from e
 
     def _run_rule(self, rule: Rule) -> None:

@@ -106,7 +106,7 @@ class EvidenceCollector:
         return out
 
     def _log(self, spec: EvidenceSpec, ctx: dict[str, Any]) -> list[Evidence]:
-        f = ctx.get("file") if isinstance(ctx.get("file"), dict) else {}
+        f = f_raw if isinstance(f_raw := ctx.get("file"), dict) else {}
         pod = self.ev.eval(spec.expr, ctx) if spec.expr is not None else _pick_pod(ctx)
         if is_k8s_object(pod):
             md = pod["metadata"]
@@ -119,12 +119,12 @@ class EvidenceCollector:
             container = spec.container.render(ctx).strip()
         else:
             item = ctx.get("item")
-            container = item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else ""
+            container = item_name if isinstance(item, dict) and isinstance(item_name := item.get("name"), str) else ""
             if not container and isinstance(f.get("container"), str):
                 container = f["container"]  # text scope: the container whose log matched
             if not container:
-                spec_ = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
-                cs = spec_.get("containers") if isinstance(spec_.get("containers"), list) else []
+                spec_ = spec_raw if isinstance(spec_raw := pod.get("spec"), dict) else {}
+                cs = cs_raw if isinstance(cs_raw := spec_.get("containers"), list) else []
                 container = cs[0].get("name", "") if cs and isinstance(cs[0], dict) else ""
         if not container:
             return []

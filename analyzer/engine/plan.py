@@ -65,7 +65,7 @@ class _PendingLet(Deferred):
 class RulePlan:
     """The evaluation plan of one rule (one per analysis: it holds the shared values)."""
 
-    def __init__(self, rule: Rule):
+    def __init__(self, rule: Rule):  # noqa: C901 - builds the whole evaluation plan in one pass
         self.rule = rule
         lets: list[tuple[str, Expr]] = list(rule.let)
         self.names = [name for name, _e in lets]

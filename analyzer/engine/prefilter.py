@@ -126,7 +126,7 @@ class _Deriver:
             self.item = elements if _in_object(elements) else None
 
     # ------------------------------------------------------------------ where values are
-    def where(self, node: dict[str, Any], cur: Where) -> Where:
+    def where(self, node: dict[str, Any], cur: Where) -> Where:  # noqa: C901 - one branch per JMESPath node type
         """Where the value of ``node`` evaluated at ``cur`` is: a part of the object (or a
         list of its parts) in the returned top-level field (WHOLE: anywhere), or None."""
         t = node.get("type")

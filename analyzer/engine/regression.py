@@ -45,8 +45,8 @@ def format_key(k: Key) -> str:
 def parse_expected(text: str, source: str) -> set[Key]:
     try:
         data, pos = load_with_positions(text)
-    except YamlError as e:
-        raise ExpectedError(f"{source}:{e.line}: {e.message}") from None
+    except YamlError as err:
+        raise ExpectedError(f"{source}:{err.line}: {err.message}") from None
     if data is None:
         return set()
     if not isinstance(data, dict) or not isinstance(data.get("findings", []), list):

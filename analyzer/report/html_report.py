@@ -222,8 +222,8 @@ def _category_rows(result: AnalysisResult) -> list[dict[str, Any]]:
 def _header(result: AnalysisResult, bundle: Bundle | None, problems: int) -> dict[str, Any]:
     info = result.bundle if isinstance(result.bundle, dict) else {}
     manifest = bundle.manifest if bundle is not None and isinstance(bundle.manifest, dict) else {}
-    cluster = manifest.get("cluster") if isinstance(manifest.get("cluster"), dict) else {}
-    collector = manifest.get("collector") if isinstance(manifest.get("collector"), dict) else {}
+    cluster = cluster_raw if isinstance(cluster_raw := manifest.get("cluster"), dict) else {}
+    collector = collector_raw if isinstance(collector_raw := manifest.get("collector"), dict) else {}
     source = str(info.get("source") or (bundle.source if bundle else "") or "")
     collected = info.get("collected_at") or (bundle.collected_at.isoformat() if bundle and bundle.collected_at else "")
     name = cluster.get("context") or cluster.get("server") or (Path(source).name if source else "") or "bundle"

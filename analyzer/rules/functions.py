@@ -31,7 +31,7 @@ from analyzer.bundle.values import format_time, parse_duration, parse_quantity, 
 from analyzer.rules.jmes_compile import is_false
 from analyzer.rules.regex import Regex, cached_compile_regex
 
-ANY = {"types": []}
+ANY: dict[str, list[str]] = {"types": []}
 LINES_CACHE_CHARS = 256 * 1024 * 1024
 VARIADIC = {"types": [], "variadic": True}
 

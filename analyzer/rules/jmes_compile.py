@@ -160,9 +160,7 @@ def _comparator(op: str, left: Fn, right: Fn) -> Fn:
 
 def _function(name: str, args: list[Fn], table: dict[str, Any]) -> Fn:
     spec = table.get(name)
-    sig = spec["signature"] if spec else None
-    untyped = spec is not None and all(not s.get("types") for s in sig)
-    if untyped:
+    if isinstance(spec, dict) and all(not s.get("types") for s in spec["signature"]):
         method = spec["function"]
         if len(args) == 1:
             (a0,) = args
@@ -274,7 +272,7 @@ def _membership_filter(ch: list[dict[str, Any]], left: Fn, right: Fn, cond: Fn,
     return membership_filter
 
 
-def compile_tree(node: dict[str, Any], table: dict[str, Any]) -> Fn:
+def compile_tree(node: dict[str, Any], table: dict[str, Any]) -> Fn:  # noqa: C901 - one branch per JMESPath node type
     """The closure computing ``node`` (a parsed JMESPath tree); ``table`` is the function
     table of the functions object that will be passed at evaluation time."""
     t = node["type"]

@@ -160,7 +160,7 @@ class _RuleCompiler:
         return min(t, MAX_TAIL)
 
     # ------------------------------------------------------------ the rule
-    def compile(self) -> Rule | None:
+    def compile(self) -> Rule | None:  # noqa: C901 - one check per rule key, each with its own message
         raw = self.raw
         for key in raw:
             if not isinstance(key, str) or key not in RULE_KEYS:
@@ -256,7 +256,8 @@ class _RuleCompiler:
 
         if self.issues:
             return None
-        assert message is not None and remediation is not None
+        # Checked above (required, id pattern, scope in SCOPES): no issues means both are strings.
+        assert message is not None and remediation is not None and isinstance(rid, str) and isinstance(scope, str)
         exprs = [e for _n, e in lets] + whens + [x for x in (history_when, since, objects) if x is not None]
         exprs += [ev.expr for ev in evidence if ev.expr is not None]
         if grouping is not None:
@@ -427,7 +428,7 @@ class _RuleCompiler:
             return None
         return Grouping(key=key, label=body["label"].strip(), object=obj)
 
-    def evidence(self, known: set[str]) -> list[EvidenceSpec]:
+    def evidence(self, known: set[str]) -> list[EvidenceSpec]:  # noqa: C901 - one check per evidence key and type
         ev = self.raw.get("evidence")
         if ev is None:
             return []

@@ -145,7 +145,7 @@ class BoundedSandbox(SandboxedEnvironment):
         _check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's names
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _tick()
         _check_call(__obj, args, kwargs)
         return super().call(__context, __obj, *args, **kwargs)
@@ -234,12 +234,12 @@ def _bounded_filter(name: str, f: Any) -> Any:
 class _Bounder(NodeTransformer):
     """Routes every loop and ``~`` of a parsed template through the bounded filters."""
 
-    def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802 - the visitor's naming
+    def visit_For(self, node: nodes.For) -> nodes.Node:
         loop: Any = self.generic_visit(node)
         loop.iter = nodes.Filter(loop.iter, "_bounded_iter", [], [], None, None, lineno=loop.lineno)
         return loop  # type: ignore[no-any-return]
 
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         concat: Any = self.generic_visit(node)
         parts = nodes.List(list(concat.nodes), lineno=concat.lineno)
         return nodes.Filter(parts, "_bounded_concat", [], [], None, None, lineno=concat.lineno)

@@ -8,10 +8,9 @@ with the code the API server would use; nothing here raises to the caller.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
@@ -28,6 +27,12 @@ JSON = "application/json"
 READ_ONLY = "kbundle serve is read-only: a bundle is a snapshot and cannot be changed"
 # Subresources that act on a live cluster (refused like a write).
 LIVE_SUBRESOURCES = {"exec", "attach", "portforward", "proxy", "eviction", "binding", "ephemeralcontainers", "resize"}
+
+
+class Headers(Protocol):
+    """What the API reads of request headers: a dict, or http.server's case-insensitive message."""
+
+    def get(self, name: str, /) -> str | None: ...
 
 
 @dataclass
@@ -134,14 +139,14 @@ class BundleAPI:
         return str(best or 1)
 
     # ------------------------------------------------------------------ entry point
-    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
+    def handle(self, method: str, target: str, headers: Headers, body: bytes = b"") -> Response:
         try:
             return self._handle(method.upper(), target, headers, body)
         except Exception as e:  # noqa: BLE001 - a request must never crash the server
             message = " ".join(f"{type(e).__name__}: {e}".split())[:300]
             return status_response(500, "InternalError", f"kbundle serve: internal error: {message}")
 
-    def _handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+    def _handle(self, method: str, target: str, headers: Headers, body: bytes) -> Response:
         url = urlsplit(target)
         path = "/" + "/".join(unquote(p) for p in url.path.split("/") if p)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -388,7 +393,7 @@ def newest_time(bundle: Bundle) -> datetime | None:
     collection time)."""
     best: datetime | None = None
     for obj in bundle.objects_all:
-        md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        md = md_raw if isinstance(md_raw := obj.get("metadata"), dict) else {}
         for value in (md.get("creationTimestamp"), obj.get("lastTimestamp"), obj.get("eventTime")):
             t = parse_time(value)
             if t and (best is None or t > best):

@@ -17,7 +17,7 @@ def _dicts(x: Any) -> list[dict[str, Any]]:
 
 def endpoint_slices_from(endpoints: dict[str, Any]) -> list[dict[str, Any]]:
     """One EndpointSlice per subset of an Endpoints object (as the mirroring controller does)."""
-    md = endpoints.get("metadata") if isinstance(endpoints.get("metadata"), dict) else {}
+    md = md_raw if isinstance(md_raw := endpoints.get("metadata"), dict) else {}
     name, ns = md.get("name"), md.get("namespace")
     if not isinstance(name, str) or not isinstance(ns, str):
         return []

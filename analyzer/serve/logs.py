@@ -28,7 +28,7 @@ def _names(containers: Any) -> list[str]:
 
 
 def _status_of(pod: dict[str, Any], container: str) -> dict[str, Any]:
-    status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
+    status = status_raw if isinstance(status_raw := pod.get("status"), dict) else {}
     for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
         for cs in status.get(key) or []:
             if isinstance(cs, dict) and cs.get("name") == container:
@@ -54,9 +54,9 @@ def _int_param(query: dict[str, str], name: str) -> int | None | LogResult:
 
 
 def pod_log(bundle: Bundle, pod: dict[str, Any], query: dict[str, str]) -> LogResult:
-    md = pod.get("metadata") if isinstance(pod.get("metadata"), dict) else {}
+    md = md_raw if isinstance(md_raw := pod.get("metadata"), dict) else {}
     namespace, name = str(md.get("namespace") or ""), str(md.get("name") or "")
-    spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+    spec = spec_raw if isinstance(spec_raw := pod.get("spec"), dict) else {}
     containers = _names(spec.get("containers"))
     init = _names(spec.get("initContainers"))
     ephemeral = _names(spec.get("ephemeralContainers"))
@@ -85,14 +85,14 @@ def pod_log(bundle: Bundle, pod: dict[str, Any], query: dict[str, str]) -> LogRe
     tf = bundle.log(namespace, name, container, previous)
     if tf is None:
         cs = _status_of(pod, container)
-        last = cs.get("lastState") if isinstance(cs.get("lastState"), dict) else {}
+        last = last_raw if isinstance(last_raw := cs.get("lastState"), dict) else {}
         if previous:
             msg = f'previous terminated container "{container}" in pod "{name}" not found'
             if last.get("terminated"):
                 msg += " in the bundle (it was not collected)"
             return _bad_request(msg)
-        state = cs.get("state") if isinstance(cs.get("state"), dict) else {}
-        waiting = state.get("waiting") if isinstance(state.get("waiting"), dict) else None
+        state = state_raw if isinstance(state_raw := cs.get("state"), dict) else {}
+        waiting = waiting_raw if isinstance(waiting_raw := state.get("waiting"), dict) else None
         if waiting is not None and not last.get("terminated"):
             reason = waiting.get("reason") or "ContainerCreating"
             return _bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')

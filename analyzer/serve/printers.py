@@ -138,7 +138,7 @@ def _condition_true(conditions: Any, ctype: str) -> bool:
     return any(d(c).get("type") == ctype and d(c).get("status") == "True" for c in lst(conditions))
 
 
-def pod_status(pod: dict[str, Any]) -> tuple[str, int, int, int, str | None]:
+def pod_status(pod: dict[str, Any]) -> tuple[str, int, int, int, str | None]:  # noqa: C901 - mirrors kubectl's printPod
     """(STATUS, ready, total, restarts, last restart time) as kubectl's printPod computes them."""
     spec, status = d(pod.get("spec")), d(pod.get("status"))
     containers = lst(spec.get("containers"))
@@ -575,7 +575,7 @@ def endpoints_row(p: Printer, obj: dict[str, Any]) -> Row:
     for subset in lst(obj.get("subsets")):
         subset = d(subset)
         addrs = [s(d(a).get("ip")) for a in lst(subset.get("addresses"))]
-        ports = [n(d(x).get("port")) for x in lst(subset.get("ports"))] or [None]
+        ports: list[int | None] = [n(d(x).get("port")) for x in lst(subset.get("ports"))] or [None]
         for ip in addrs:
             for port in ports:
                 total += 1
@@ -819,7 +819,7 @@ _CRD_TYPES = {"integer", "number", "string", "boolean", "date"}
 def crd_columns(printer_columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cols = [NAME_COL]
     for c in printer_columns:
-        type_ = c.get("type") if c.get("type") in _CRD_TYPES else "string"
+        type_ = col_type if (col_type := c.get("type")) in _CRD_TYPES else "string"
         cols.append(_col(s(c.get("name")) or "?", "string" if type_ == "date" else type_, n(c.get("priority")),
                          s(c.get("format")), s(c.get("description"))))
     return cols

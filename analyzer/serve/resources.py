@@ -198,8 +198,8 @@ def _crd_info(bundle: Bundle) -> dict[tuple[str, str], dict[str, Any]]:
     """(group, kind) -> {plural, singular, short_names, categories, namespaced, versions{v: columns}}."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for crd in bundle.objects("CustomResourceDefinition"):
-        spec = crd.get("spec") if isinstance(crd.get("spec"), dict) else {}
-        names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+        spec = spec_raw if isinstance(spec_raw := crd.get("spec"), dict) else {}
+        names = names_raw if isinstance(names_raw := spec.get("names"), dict) else {}
         group, kind, plural = spec.get("group"), names.get("kind"), names.get("plural")
         if not (isinstance(group, str) and isinstance(kind, str) and isinstance(plural, str) and kind and plural):
             continue

@@ -81,26 +81,26 @@ def access_request(body: bytes) -> tuple[str, bool, dict[str, Any]]:
     if body.startswith(PROTOBUF_MAGIC):
         unknown = proto_fields(body[len(PROTOBUF_MAGIC):])
         raw = [v for v in unknown.get(2, []) if isinstance(v, bytes)]
-        review = proto_fields(raw[0]) if raw else {}
-        spec = _message(review, 2) or {}
-        res = _message(spec, 1)
+        review_fields = proto_fields(raw[0]) if raw else {}
+        spec_fields = _message(review_fields, 2) or {}
+        res = _message(spec_fields, 1)
         if res is not None:
             names = ("namespace", "verb", "group", "version", "resource", "subresource", "name")
             attrs = {k: _text(res, i + 1) for i, k in enumerate(names) if _text(res, i + 1)}
             return attrs.get("verb", ""), True, {"resourceAttributes": attrs}
-        non = _message(spec, 2)
+        non = _message(spec_fields, 2)
         attrs = {k: _text(non, i + 1) for i, k in enumerate(("path", "verb")) if _text(non, i + 1)}
         return attrs.get("verb", ""), False, {"nonResourceAttributes": attrs}
     try:
         review = orjson.loads(body) if body else {}
     except orjson.JSONDecodeError:
         raise ReviewError("request body is neither JSON nor Kubernetes protobuf") from None
-    spec = review.get("spec") if isinstance(review, dict) and isinstance(review.get("spec"), dict) else {}
-    res = spec.get("resourceAttributes")
-    if isinstance(res, dict):
-        return str(res.get("verb") or ""), True, spec
-    non = spec.get("nonResourceAttributes")
-    return str(non.get("verb") or "") if isinstance(non, dict) else "", False, spec
+    spec = spec_raw if isinstance(review, dict) and isinstance(spec_raw := review.get("spec"), dict) else {}
+    resource = spec.get("resourceAttributes")
+    if isinstance(resource, dict):
+        return str(resource.get("verb") or ""), True, spec
+    non_resource = spec.get("nonResourceAttributes")
+    return str(non_resource.get("verb") or "") if isinstance(non_resource, dict) else "", False, spec
 
 
 def answer(kind: str, body: bytes) -> dict[str, Any]:

@@ -61,7 +61,8 @@ _SET = re.compile(rf"^({_KEY})\s+(in|notin)\s*\((.*)\)$")
 
 def _split_terms(text: str) -> list[str]:
     """Split on commas outside parentheses."""
-    terms, depth, cur = [], 0, []
+    cur: list[str] = []
+    terms, depth = [], 0
     for c in text:
         if c == "(":
             depth += 1
@@ -205,8 +206,8 @@ def format_label_selector(selector: Any) -> str:
     if not isinstance(selector, dict):
         return "<none>"
     if "matchLabels" in selector or "matchExpressions" in selector:
-        ml = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
-        exprs = selector.get("matchExpressions") if isinstance(selector.get("matchExpressions"), list) else []
+        ml = ml_raw if isinstance(ml_raw := selector.get("matchLabels"), dict) else {}
+        exprs = exprs_raw if isinstance(exprs_raw := selector.get("matchExpressions"), list) else []
     else:
         ml, exprs = selector, []
     parts: list[tuple[str, str]] = [(str(k), f"{k}={v}") for k, v in ml.items()]

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("pyarrow")
 pytest.importorskip("duckdb")
 
-from fleet_helpers import DaskCluster, fleet_inputs, start_cluster, write_corrupt_bundle  # noqa: E402
+from fleet_helpers import DaskCluster, fleet_inputs, start_cluster, write_corrupt_bundle
 
 
 @pytest.fixture(scope="module")

@@ -115,7 +115,7 @@ def start_cluster(log_dir: Path, workers: int = 2) -> DaskCluster:
     address = f"tcp://127.0.0.1:{port}"
 
     def spawn(args: list[str], log: str) -> subprocess.Popen[bytes]:
-        out = open(log_dir / log, "wb")  # noqa: SIM115 - kept open by the child
+        out = open(log_dir / log, "wb")
         return subprocess.Popen([sys.executable, "-m", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(log_dir))
 

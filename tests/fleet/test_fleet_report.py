@@ -11,11 +11,11 @@ import pytest
 from fleet_helpers import REPO
 
 sys.path.insert(0, str(REPO / "tests" / "report"))
-from report_chromium_driver import CHROMIUM, Chromium  # noqa: E402
+from report_chromium_driver import CHROMIUM, Chromium
 
-from analyzer.fleet.dataset import Dataset  # noqa: E402
-from analyzer.fleet.report import CSP, report_command  # noqa: E402
-from analyzer.fleet.worker import _empty_row  # noqa: E402
+from analyzer.fleet.dataset import Dataset
+from analyzer.fleet.report import CSP, report_command
+from analyzer.fleet.worker import _empty_row
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 EVIL = '<img src=x onerror="window.__pwned=1">"\'&<script>window.__pwned=2</script>'

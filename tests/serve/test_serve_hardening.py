@@ -176,7 +176,7 @@ def test_connection_threads_are_bounded(make_server) -> None:
     try:
         # Both idle connections hold a slot once the server has accepted them.
         deadline = time.monotonic() + 5
-        while srv.httpd.slots._value > 0 and time.monotonic() < deadline:  # noqa: SLF001 - test probe
+        while srv.httpd.slots._value > 0 and time.monotonic() < deadline:
             time.sleep(0.02)
         status, body = _request(srv, "/version", "localhost")
         assert status == 503 and json.loads(body)["reason"] == "ServiceUnavailable"

@@ -233,9 +233,8 @@ def _created_from_inspect(ctx: ReadContext, full: str) -> datetime | None:
     first = doc[0] if isinstance(doc, list) and doc else doc
     if not isinstance(first, dict):
         return None
-    state = first.get("State")
-    started = state.get("StartedAt") if isinstance(state, dict) else None
-    for value in (first.get("Created"), started):
+    state = state_raw if isinstance(state_raw := first.get("State"), dict) else {}
+    for value in (first.get("Created"), state.get("StartedAt")):
         when = parse_time(value)
         if when is not None and when.year > 1:
             return when

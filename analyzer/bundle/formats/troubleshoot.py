@@ -171,8 +171,8 @@ def _resolve_custom_resources(ctx: ReadContext, pending: list[tuple[str, str, An
     """Custom resources listed without ``kind``: take it from the bundle's CRDs."""
     kinds: dict[str, tuple[str, str | None]] = {}
     for crd in ctx.bundle.objects("CustomResourceDefinition"):
-        spec = crd.get("spec") if isinstance(crd.get("spec"), dict) else {}
-        names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+        spec = spec_raw if isinstance(spec_raw := crd.get("spec"), dict) else {}
+        names = names_raw if isinstance(names_raw := spec.get("names"), dict) else {}
         plural, group, kind = names.get("plural"), spec.get("group"), names.get("kind")
         if isinstance(plural, str) and isinstance(group, str) and isinstance(kind, str):
             version = None
