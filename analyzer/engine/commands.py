@@ -102,12 +102,12 @@ def analyze_command(
 
     # Rules: problems in the user's rule files are usage errors; problems in the built-in pack
     # are reported as rule errors and the rest of the pack still runs.
-    user = load_rules(rule_paths, builtin=False) if rule_paths else LoadResult()
+    user = load_rules(rule_paths, builtin=False, cache=True) if rule_paths else LoadResult()
     if user.issues:
         for issue in user.issues:
             sys.stderr.write(f"{issue}\n")
         return _err(f"{len(user.issues)} problem(s) in the rule files given with --rules (see kbundle rules lint)")
-    builtin = load_rules([], builtin=True) if not no_builtin else LoadResult()
+    builtin = load_rules([], builtin=True, cache=True) if not no_builtin else LoadResult()
     builtin_ids = {r.id for r in builtin.rules}
     clash = [r for r in user.rules if r.id in builtin_ids]
     if clash:
@@ -191,7 +191,7 @@ def _print_profile(profile: dict[str, float]) -> None:
 def rules_list_command(fmt: str, rule_paths: list[Path], no_builtin: bool) -> int:
     if fmt not in ("text", "json"):
         return _err(f"--format must be text or json, got '{fmt}'")
-    load = load_rules(rule_paths, builtin=not no_builtin)
+    load = load_rules(rule_paths, builtin=not no_builtin, cache=True)
     for issue in load.issues:
         sys.stderr.write(f"{issue}\n")
     if load.issues:
@@ -292,9 +292,9 @@ def _yaml_block(value: Any, indent: str = "    ") -> str:
 
 
 def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) -> int:
-    load = load_rules([], builtin=True)
+    load = load_rules([], builtin=True, cache=True)
     if rule_paths:
-        load.rules += load_rules(rule_paths, builtin=False).rules
+        load.rules += load_rules(rule_paths, builtin=False, cache=True).rules
     by_id = {r.id: r for r in load.rules}
     rule = by_id.get(rule_id) or by_id.get(rule_id.upper())
     if rule is None:

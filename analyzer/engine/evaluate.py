@@ -30,12 +30,13 @@ from analyzer.rules.model import Rule
 Progress = Callable[[int, int, str], None]
 
 
-def load_rules(paths: Iterable[str | Path] = (), builtin: bool = True) -> LoadResult:
+def load_rules(paths: Iterable[str | Path] = (), builtin: bool = True, cache: bool = False) -> LoadResult:
     """Load and lint rules: the built-in pack (when ``builtin``) plus files/directories.
 
     Returns a :class:`LoadResult`: ``.rules`` (valid rules), ``.issues`` (lint problems,
-    each ``FILE:LINE: RULE-ID: message``; rules with problems are left out)."""
-    return load_rule_paths([Path(p) for p in paths], builtin=builtin)
+    each ``FILE:LINE: RULE-ID: message``; rules with problems are left out).  ``cache``:
+    reuse the pack compiled by an earlier run (:mod:`analyzer.rules.pack_cache`)."""
+    return load_rule_paths([Path(p) for p in paths], builtin=builtin, cache=cache)
 
 
 def bundle_summary(bundle: Bundle) -> dict[str, Any]:

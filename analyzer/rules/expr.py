@@ -76,6 +76,14 @@ class Expr:
     def __str__(self) -> str:
         return self.source
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The evaluator is a closure: pickled (by the pack cache) without it, rebuilt on load.
+        return {k: v for k, v in self.__dict__.items() if k != "fn"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.fn = compile_tree(self.parsed, FUNCTION_TABLE)
+
 
 def _one_line(msg: str) -> str:
     return " ".join(str(msg).split())

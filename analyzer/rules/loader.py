@@ -450,12 +450,10 @@ def _expand(path: Path) -> list[Path]:
     return [path]
 
 
-def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
-    """Load the built-in pack (if ``builtin``) and every rule file of ``paths`` (files or
-    directories, ``*.yaml``/``*.yml`` recursively).  Duplicate ids are issues; the first
-    occurrence is kept."""
-    res = LoadResult()
+def rule_sources(paths: list[Path], builtin: bool = False) -> tuple[list[tuple[Path, str]], list[LintIssue]]:
+    """The rule files to load, as ``(path, name shown)``, and an issue per missing path."""
     sources: list[tuple[Path, str]] = []
+    missing: list[LintIssue] = []
     if builtin:
         bdir = builtin_rules_dir()
         if bdir is not None:
@@ -464,10 +462,28 @@ def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
     for path in paths:
         path = Path(path)
         if not path.exists():
-            res.issues.append(LintIssue(str(path), 0, "", "no such file or directory"))
+            missing.append(LintIssue(str(path), 0, "", "no such file or directory"))
             continue
         for p in _expand(path):
             sources.append((p, str(p)))
+    return sources, missing
+
+
+def load_rule_paths(paths: list[Path], builtin: bool = False, cache: bool = False) -> LoadResult:
+    """Load the built-in pack (if ``builtin``) and every rule file of ``paths`` (files or
+    directories, ``*.yaml``/``*.yml`` recursively).  Duplicate ids are issues; the first
+    occurrence is kept.  ``cache``: reuse the result of an earlier load of the same files
+    (:mod:`analyzer.rules.pack_cache`) instead of linting and compiling them again."""
+    sources, missing = rule_sources(paths, builtin)
+    if cache and not missing:
+        from analyzer.rules.pack_cache import cached_load
+
+        return cached_load(sources, lambda: _load_sources(sources, []))
+    return _load_sources(sources, missing)
+
+
+def _load_sources(sources: list[tuple[Path, str]], missing: list[LintIssue]) -> LoadResult:
+    res = LoadResult(issues=list(missing))
     seen: dict[str, str] = {}  # id -> "file:line" of its first definition
     for p, shown in sources:
         try:

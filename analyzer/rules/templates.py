@@ -99,6 +99,15 @@ class Template:
             except TemplateSyntaxError as e:
                 raise TemplateError(f"invalid template (line {e.lineno} of it): {e.message}") from None
 
+    def __getstate__(self) -> tuple[str]:
+        return (self.source,)  # pickled (by the pack cache) as its source: compiled when first rendered
+
+    def __setstate__(self, state: tuple[str]) -> None:
+        source = state[0]
+        self.source = source
+        self._tpl = None
+        self._ast = source if ("{{" in source or "{%" in source or "{#" in source) else None
+
     def render(self, ctx: dict[str, Any]) -> str:
         if self._tpl is None:
             if self._ast is None:
