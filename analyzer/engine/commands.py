@@ -12,18 +12,24 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 import analyzer
-from analyzer.engine.evaluate import analyze_bundle, failing_findings, load_rules
-from analyzer.engine.findings import RuleError
-from analyzer.rules.loader import LoadResult, builtin_rules_dir
-from analyzer.rules.model import Rule
+
+if TYPE_CHECKING:
+    from analyzer.engine.findings import RuleError
+    from analyzer.rules.loader import LoadResult
+    from analyzer.rules.model import Rule
 
 FAIL_ON = ("critical", "warning", "info", "never")
 PROFILE_TOP = 25
+
+
+def load_rules(paths: list[Path], builtin: bool = True, cache: bool = False) -> LoadResult:
+    """:func:`analyzer.engine.evaluate.load_rules`, imported when first needed (start-up time)."""
+    from analyzer.engine.evaluate import load_rules as load
+
+    return load(paths, builtin=builtin, cache=cache)
 
 
 def _err(message: str) -> int:
@@ -68,6 +74,8 @@ def _bundle_name(path: Path) -> str:
 
 
 def _issues_as_rule_errors(load: LoadResult) -> list[RuleError]:
+    from analyzer.engine.findings import RuleError
+
     return [RuleError(i.rule_id or "(file)", f"not loaded: {i.file}:{i.line}: {i.message}", i.file) for i in load.issues]
 
 
@@ -84,7 +92,9 @@ def analyze_command(
     max_file_bytes: int | None = None,
     max_members: int | None = None,
 ) -> int:
+    from analyzer.engine.evaluate import analyze_bundle, failing_findings
     from analyzer.report.render import FORMATS, FormatUnavailable, render
+    from analyzer.rules.loader import LoadResult
 
     if fail_on not in FAIL_ON:
         return _err(f"--fail-on must be one of {', '.join(FAIL_ON)}, got '{fail_on}'")
@@ -189,17 +199,21 @@ def _print_profile(profile: dict[str, float]) -> None:
 
 
 def rules_list_command(fmt: str, rule_paths: list[Path], no_builtin: bool) -> int:
+    from analyzer.rules.pack_cache import load_summary
+
     if fmt not in ("text", "json"):
         return _err(f"--format must be text or json, got '{fmt}'")
-    load = load_rules(rule_paths, builtin=not no_builtin, cache=True)
-    for issue in load.issues:
+    load = load_summary(rule_paths, builtin=not no_builtin)
+    for issue in load["issues"]:
         sys.stderr.write(f"{issue}\n")
-    if load.issues:
-        sys.stderr.write(f"kbundle: {len(load.issues)} rule problem(s); those rules are not listed "
+    if load["issues"]:
+        sys.stderr.write(f"kbundle: {len(load['issues'])} rule problem(s); those rules are not listed "
                          "(run kbundle rules lint)\n")
-    rows = [{k: r.meta()[k] for k in ("id", "title", "severity", "category", "scenarios", "scope", "kind", "source")}
-            for r in sorted(load.rules, key=lambda r: r.id)]
+    rows = [{k: meta[k] for k in ("id", "title", "severity", "category", "scenarios", "scope", "kind", "source")}
+            for meta in sorted(load["rules"], key=lambda m: m["id"])]
     if fmt == "json":
+        import orjson
+
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
     if not rows:
@@ -215,6 +229,8 @@ def rules_list_command(fmt: str, rule_paths: list[Path], no_builtin: bool) -> in
 
 
 def rules_lint_command(paths: list[Path]) -> int:
+    from analyzer.rules.files import builtin_rules_dir
+
     if not paths and builtin_rules_dir() is None:
         return _err("no built-in rule directory found; give rule files or directories")
     load = load_rules(paths, builtin=not paths)

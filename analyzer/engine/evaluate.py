@@ -104,7 +104,7 @@ class Engine:
         self.profiling = profile
         self.progress = progress
         self._seen: set[tuple[Any, ...]] = set()
-        self.plans = {r.id: RulePlan(r) for r in rules}
+        self.plans = _Plans(rules)  # built when a rule first runs: most rules have nothing to look at
         self.prefilters = {r.id: prefilter_of(r) if prefilter else None for r in rules}
 
     def _time(self, rule_id: str, seconds: float) -> None:
@@ -327,6 +327,18 @@ class Engine:
         self.ev.fns.clear_caches()
         self.run_text_rules(text_scan)
         self.ev.fns.clear_caches()
+
+
+class _Plans(dict[str, RulePlan]):
+    """Rule id -> its :class:`RulePlan`, built on first use."""
+
+    def __init__(self, rules: list[Rule]):
+        super().__init__()
+        self.rules = {r.id: r for r in rules}
+
+    def __missing__(self, rule_id: str) -> RulePlan:
+        plan = self[rule_id] = RulePlan(self.rules[rule_id])
+        return plan
 
 
 class _DefaultRefs:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import analyzer
 from analyzer.rules.expr import Expr, ExprError, compile_expr
+from analyzer.rules.files import builtin_rules_dir, rule_sources  # noqa: F401 - builtin_rules_dir re-exported
 from analyzer.rules.model import (
     BASE_VARIABLES,
     CATEGORIES,
@@ -51,16 +51,6 @@ EVIDENCE_KEYS = {
 }
 EXAMPLE_KEYS = ("name", "expect", "objects", "files", "cluster_version", "collected_at", "count")
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
-RULE_FILE_SUFFIXES = (".yaml", ".yml")
-
-
-def builtin_rules_dir() -> Path | None:
-    """The built-in rule pack: ``analyzer/builtin_rules`` in a wheel, ``<repo>/rules`` in a checkout."""
-    pkg = Path(analyzer.__file__).resolve().parent
-    for d in (pkg / "builtin_rules", pkg.parent / "rules"):
-        if d.is_dir():
-            return d
-    return None
 
 
 @dataclass
@@ -443,32 +433,6 @@ def load_rule_text(text: str, source: str) -> LoadResult:
     return res
 
 
-def _expand(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in RULE_FILE_SUFFIXES and p.is_file()
-                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
-    return [path]
-
-
-def rule_sources(paths: list[Path], builtin: bool = False) -> tuple[list[tuple[Path, str]], list[LintIssue]]:
-    """The rule files to load, as ``(path, name shown)``, and an issue per missing path."""
-    sources: list[tuple[Path, str]] = []
-    missing: list[LintIssue] = []
-    if builtin:
-        bdir = builtin_rules_dir()
-        if bdir is not None:
-            for p in _expand(bdir):
-                sources.append((p, "rules/" + p.relative_to(bdir).as_posix()))
-    for path in paths:
-        path = Path(path)
-        if not path.exists():
-            missing.append(LintIssue(str(path), 0, "", "no such file or directory"))
-            continue
-        for p in _expand(path):
-            sources.append((p, str(p)))
-    return sources, missing
-
-
 def load_rule_paths(paths: list[Path], builtin: bool = False, cache: bool = False) -> LoadResult:
     """Load the built-in pack (if ``builtin``) and every rule file of ``paths`` (files or
     directories, ``*.yaml``/``*.yml`` recursively).  Duplicate ids are issues; the first
@@ -479,7 +443,7 @@ def load_rule_paths(paths: list[Path], builtin: bool = False, cache: bool = Fals
         from analyzer.rules.pack_cache import cached_load
 
         return cached_load(sources, lambda: _load_sources(sources, []))
-    return _load_sources(sources, missing)
+    return _load_sources(sources, [LintIssue(m, 0, "", "no such file or directory") for m in missing])
 
 
 def _load_sources(sources: list[tuple[Path, str]], missing: list[LintIssue]) -> LoadResult:

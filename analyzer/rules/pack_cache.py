@@ -8,8 +8,8 @@ back: expressions are re-linked to their evaluators, templates are compiled when
 rendered (:class:`analyzer.rules.templates.Template`), no YAML is parsed, no regex checked.
 
 The key is a hash of the kbundle version, of the source of the rule-language modules
-(``analyzer/rules/*.py``: a rule compiled by other code is never reused) and of every rule
-file's name and content.  The cache is safe to delete; a file that cannot be read, written
+(``analyzer/rules/*.py``: a rule compiled by other code is never reused), of Python and Jinja
+(templates are stored as Jinja-compiled Python code) and of every rule file's name and content.  The cache is safe to delete; a file that cannot be read, written
 or unpickled is ignored and the pack is compiled again.  Set ``KBUNDLE_CACHE_DIR`` to move
 it, or ``KBUNDLE_NO_CACHE=1`` to disable it.
 """
@@ -19,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import analyzer
 
@@ -55,7 +56,11 @@ def cache_dir() -> Path | None:
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
     """The kbundle version and the source of the modules that compile rules."""
-    h = hashlib.sha256(f"kbundle {analyzer.__version__}\0".encode())
+    import jinja2
+
+    # Python's and Jinja's versions too: templates are cached as Jinja-compiled Python code.
+    h = hashlib.sha256(f"kbundle {analyzer.__version__}\0{sys.version}\0jinja2 "
+                       f"{getattr(jinja2, '__version__', '?')}\0".encode())
     rules_pkg = Path(__file__).resolve().parent
     for p in sorted(rules_pkg.glob("*.py")):
         try:
@@ -74,23 +79,33 @@ def pack_key(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()[:40]
 
 
-def _read(path: Path) -> LoadResult | None:
-    from analyzer.rules.loader import LoadResult
+def _summary(result: LoadResult) -> dict[str, Any]:
+    """What ``rules list`` shows, in plain data (read without importing the rule language)."""
+    return {"rules": [r.meta() for r in result.rules], "issues": [str(i) for i in result.issues]}
 
+
+def _read(path: Path, summary_only: bool = False) -> Any:
+    """The cached :class:`LoadResult` (or, ``summary_only``, its :func:`_summary`), or None."""
     try:
         with open(path, "rb") as f:
-            value = pickle.load(f)  # noqa: S301 - our own file in the user's cache directory
+            summary = pickle.load(f)  # noqa: S301 - our own file in the user's cache directory
+            if summary_only:
+                return summary if isinstance(summary, dict) else None
+            value = pickle.load(f)  # noqa: S301
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a damaged or foreign cache file is only a cache miss
         return None
+    from analyzer.rules.loader import LoadResult
+
     return value if isinstance(value, LoadResult) else None
 
 
 def _write(directory: Path, path: Path, value: LoadResult) -> None:
     """Write atomically (temporary file + rename); any failure leaves no cache, no error."""
     try:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(_summary(value), protocol=pickle.HIGHEST_PROTOCOL)
+        data += pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - a rule holding something unpicklable is simply not cached
         return
     try:
@@ -117,22 +132,54 @@ def _prune(directory: Path) -> None:
         pass
 
 
-def cached_load(sources: list[tuple[Path, str]], load: Callable[[], LoadResult]) -> LoadResult:
-    """The result of ``load()`` for the rule files ``sources`` (``(path, name shown)``), from
-    the cache when these files were loaded before by this version of kbundle."""
+def _cache_path(sources: list[tuple[Path, str]]) -> Path | None:
     directory = cache_dir()
     if directory is None:
-        return load()
+        return None
     files: list[tuple[str, bytes]] = []
     for path, shown in sources:
         try:
             files.append((shown, path.read_bytes()))
         except OSError:
-            return load()  # the loader reports it
-    path = directory / f"{CACHE_PREFIX}{pack_key(files)}{CACHE_SUFFIX}"
+            return None  # the loader reports it
+    return directory / f"{CACHE_PREFIX}{pack_key(files)}{CACHE_SUFFIX}"
+
+
+def cached_load(sources: list[tuple[Path, str]], load: Callable[[], LoadResult]) -> LoadResult:
+    """The result of ``load()`` for the rule files ``sources`` (``(path, name shown)``), from
+    the cache when these files were loaded before by this version of kbundle."""
+    path = _cache_path(sources)
+    if path is None:
+        return load()
     hit = _read(path)
     if hit is not None:
         return hit
     result = load()
-    _write(directory, path, result)
+    _write(path.parent, path, result)
     return result
+
+
+def cached_summary(sources: list[tuple[Path, str]], load: Callable[[], LoadResult]) -> dict[str, Any]:
+    """``{"rules": [rule meta...], "issues": ["FILE:LINE: ID: message"...]}`` of the rule files
+    ``sources``: from the cache without unpickling the compiled rules, else from ``load()``."""
+    path = _cache_path(sources)
+    hit = _read(path, summary_only=True) if path is not None else None
+    if hit is not None:
+        return hit
+    result = load()
+    if path is not None:
+        _write(path.parent, path, result)
+    return _summary(result)
+
+
+def load_summary(paths: list[Path], builtin: bool) -> dict[str, Any]:
+    """:func:`cached_summary` of the built-in pack (``builtin``) and the rule files ``paths``."""
+    from analyzer.rules.files import rule_sources
+
+    def load() -> LoadResult:
+        from analyzer.rules.loader import load_rule_paths
+
+        return load_rule_paths(paths, builtin=builtin)
+
+    sources, missing = rule_sources(paths, builtin)
+    return _summary(load()) if missing else cached_summary(sources, load)

@@ -9,6 +9,7 @@ wall clock), ``exit_code``.
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined, nodes, pass_context
@@ -74,6 +75,10 @@ ENV = _env()
 FILTERS = ("quantity", "human_bytes", "human_duration", "age", "exit_code")
 
 
+def _is_jinja(source: str) -> bool:
+    return "{{" in source or "{%" in source or "{#" in source
+
+
 class Template:
     """A template; plain strings without ``{{``/``{%`` skip Jinja entirely.
 
@@ -87,7 +92,7 @@ class Template:
         self.source = source
         self._tpl: Any = None
         self._ast: Any = None
-        if "{{" in source or "{%" in source or "{#" in source:
+        if _is_jinja(source):
             try:
                 ast = ENV.parse(source)
                 known = all(f.name in ENV.filters for f in ast.find_all(nodes.Filter)) and all(
@@ -99,20 +104,30 @@ class Template:
             except TemplateSyntaxError as e:
                 raise TemplateError(f"invalid template (line {e.lineno} of it): {e.message}") from None
 
-    def __getstate__(self) -> tuple[str]:
-        return (self.source,)  # pickled (by the pack cache) as its source: compiled when first rendered
+    def __getstate__(self) -> tuple[str, bytes | None]:
+        """Pickled (by the pack cache) as its source and, for a Jinja template, the Python code
+        Jinja compiles it to (marshalled), so that a cached pack renders without compiling."""
+        code = None
+        if self._tpl is not None or self._ast is not None:
+            try:
+                code = marshal.dumps(ENV.compile(self.source))
+            except Exception:  # noqa: BLE001 - then it is compiled when first rendered
+                code = None
+        return (self.source, code)
 
-    def __setstate__(self, state: tuple[str]) -> None:
-        source = state[0]
-        self.source = source
+    def __setstate__(self, state: tuple[str, bytes | None]) -> None:
+        self.source, code = state
         self._tpl = None
-        self._ast = source if ("{{" in source or "{%" in source or "{#" in source) else None
+        self._ast = code if code is not None else (self.source if _is_jinja(self.source) else None)
 
     def render(self, ctx: dict[str, Any]) -> str:
         if self._tpl is None:
             if self._ast is None:
                 return self.source
-            self._tpl = ENV.from_string(self._ast)
+            if isinstance(self._ast, bytes):  # compiled code from the pack cache
+                self._tpl = ENV.template_class.from_code(ENV, marshal.loads(self._ast), ENV.make_globals(None))
+            else:
+                self._tpl = ENV.from_string(self._ast)
             self._ast = None
         return self._tpl.render(ctx)
 
