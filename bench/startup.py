@@ -4,7 +4,8 @@
     python bench/startup.py --runs 5 --no-record
 
 Like hyperfine: each command runs once to warm up (this also fills the rule-pack cache,
-analyzer/rules/pack_cache.py, in a private cache directory), then ``--runs`` times in a fresh
+analyzer/rules/pack_cache.py, and Python's bytecode cache, both in a private temporary
+directory, as an installed kbundle has them after its first run), then ``--runs`` times in a fresh
 process; the table gives the minimum, median and mean wall time and the ratio of the median to
 the floor's median.  The commands alternate run by run, so that load from other work on the
 machine weighs on each about equally.
@@ -53,9 +54,13 @@ def run_once(argv: list[str], env: dict[str, str]) -> float:
 
 
 def measure(runs: int) -> dict[str, list[float]]:
-    with tempfile.TemporaryDirectory(prefix="kbundle-startup-") as cache:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), KBUNDLE_CACHE_DIR=cache, NO_COLOR="1")
+    with tempfile.TemporaryDirectory(prefix="kbundle-startup-") as tmp:
+        # Bytecode is written (to a private prefix, not into the checkout) as pip does when it
+        # installs: without it every run would compile kbundle's sources.
+        env = dict(os.environ, PYTHONPATH=str(ROOT), KBUNDLE_CACHE_DIR=str(Path(tmp) / "cache"),
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"), NO_COLOR="1")
         env.pop("KBUNDLE_NO_CACHE", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         cmds = commands()
         cold = run_once(cmds["analyze demo"], env)  # warm-up; compiles the pack into the cache
         times: dict[str, list[float]] = {name: [] for name in cmds}

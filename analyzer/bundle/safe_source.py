@@ -30,6 +30,8 @@ import zipfile
 from dataclasses import dataclass, fields
 from typing import BinaryIO
 
+from analyzer.progress import note_file
+
 GIB = 1024**3
 
 
@@ -128,6 +130,7 @@ class Source:
             self.full = True
             return False
         self._total += size
+        note_file(size)  # progress of `kbundle analyze` / `inspect`, when shown
         return True
 
     def _add_dirs(self, path: str) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import difflib
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import analyzer
+from analyzer.console import color_enabled, detail, error, startup_over
+from analyzer.progress import Progress, human_size
 
 if TYPE_CHECKING:
     from analyzer.engine.findings import RuleError
@@ -33,36 +33,25 @@ def load_rules(paths: list[Path], builtin: bool = True, cache: bool = False) -> 
 
 
 def _err(message: str) -> int:
-    sys.stderr.write(f"kbundle: error: {' '.join(str(message).split())}\n")
-    return 2
+    return error(message)
 
 
-def _progress_printer() -> Callable[[int, int, str], None] | None:
-    """A progress line on stderr, only when stderr is a terminal."""
-    try:
-        tty = sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if not tty:
-        return None
-
-    last = [0.0]
-
-    def show(done: int, total: int, what: str) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.1:  # at most ten updates a second
-            return
-        last[0] = now
-        sys.stderr.write(f"\r\x1b[Kanalysing: {what[:40]} {done}/{total}")
-        sys.stderr.flush()
-
-    return show
+# Output file extensions and the format they mean (-o report.html -> html).
+FORMAT_OF_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".json": "json",
+                    ".xml": "junit", ".sarif": "sarif", ".txt": "text"}
 
 
-def _clear_progress(progress: Any) -> None:
-    if progress is not None:
-        sys.stderr.write("\r\x1b[K")
-        sys.stderr.flush()
+def output_format(fmt: str | None, output: Path | None) -> tuple[str | None, str | None]:
+    """``(format, None)`` from --format and the -o extension, or ``(None, error)`` when they
+    disagree.  No --format: the extension's format, else text."""
+    name = output.name.lower() if output is not None else ""
+    inferred = "sarif" if name.endswith(".sarif.json") else FORMAT_OF_SUFFIX.get(Path(name).suffix)
+    if fmt is None:
+        return inferred or "text", None
+    if inferred is not None and fmt != inferred:
+        return None, (f"--format {fmt} contradicts -o {output} (a {Path(name).suffix} file is written as "
+                      f"{inferred}): drop --format or change the file name")
+    return fmt, None
 
 
 def _bundle_name(path: Path) -> str:
@@ -84,7 +73,7 @@ def analyze_command(
     rule_paths: list[Path],
     no_builtin: bool,
     waivers: Path | None,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     fail_on: str,
     profile: bool,
@@ -98,8 +87,11 @@ def analyze_command(
 
     if fail_on not in FAIL_ON:
         return _err(f"--fail-on must be one of {', '.join(FAIL_ON)}, got '{fail_on}'")
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         return _err(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
+    fmt, problem = output_format(fmt, output)
+    if fmt is None:
+        return _err(problem)
 
     waiver_list = None
     if waivers is not None:
@@ -127,6 +119,8 @@ def analyze_command(
     rules: list[Rule] = builtin.rules + user.rules
     if not rules and not builtin.issues:
         return _err("no rules to run (give --rules DIR, or drop --no-builtin)")
+    detail(f"rules: {len(builtin.rules)} built-in, {len(user.rules)} from --rules")
+    startup_over()
 
     from analyzer.bundle.commands import limits_from_options
     from analyzer.bundle.reader import BundleError, open_bundle
@@ -138,35 +132,50 @@ def analyze_command(
     from analyzer.engine.parallel import TextScan
 
     text_scan = TextScan(rules)  # a child scans the logs while this process reads the objects
+    progress = Progress("analyze").start()
+    progress.phase("reading")
+
+    def on_source(source: Any) -> None:
+        progress.phase("building the model")
+        text_scan.on_source(source)
+
     try:
-        b = open_bundle(bundle, limits=limits, on_source=text_scan.on_source)
+        b = open_bundle(bundle, limits=limits, on_source=on_source)
     except BundleError as e:
+        progress.close()
         text_scan.abandon()
         return _err(str(e))
     except OSError as e:
+        progress.close()
         text_scan.abandon()
         return _err(f"{bundle}: {e.strerror or e}")
     except BaseException:
+        progress.close()
         text_scan.abandon()
         raise
-    progress = _progress_printer()
     try:
-        result = analyze_bundle(b, rules, waivers=waiver_list, profile=profile, progress=progress,
+        progress.phase("rules")
+        result = analyze_bundle(b, rules, waivers=waiver_list, profile=profile,
+                                progress=lambda done, total, what: progress.detail(f"{what} {done}/{total}"),
                                 text_scan=text_scan)
-        _clear_progress(progress)
         result.rule_errors = _issues_as_rule_errors(builtin) + result.rule_errors
         meta = [r.meta() for r in rules]
+        progress.phase("report")
+        color = output is None and fmt == "text" and color_enabled(sys.stdout)
         try:
-            text = render(result, b, fmt, meta)
+            text = render(result, b, fmt, meta, color=color)
         except FormatUnavailable as e:
             return _err(str(e))
         except Exception as e:  # noqa: BLE001 - a renderer bug must not end in a traceback
             return _err(f"cannot render the {fmt} report: {type(e).__name__}: {e}")
     finally:
+        progress.close()
         text_scan.abandon()  # when the analysis ended before collecting it
         close = getattr(b, "close", None)
         if close is not None:
             close()
+    detail(f"read {progress.files} files ({human_size(progress.bytes)}); "
+           + ", ".join(f"{name} {secs:.2f}s" for name, secs in progress.phase_times))
 
     if fmt == "html" and output is None:
         output = Path("reports") / f"{_bundle_name(bundle)}-report.html"
@@ -176,7 +185,7 @@ def analyze_command(
             output.write_text(text, encoding="utf-8")
         except OSError as e:
             return _err(f"cannot write {output}: {e.strerror or e}")
-        sys.stdout.write(f"{output}\n" if fmt == "html" else f"report written to {output}\n")
+        sys.stdout.write(f"report written to {output}\n")
     else:
         sys.stdout.write(text)
     sys.stdout.flush()

@@ -17,7 +17,15 @@ from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, ref_of
 from analyzer.bundle.values import format_time, parse_time
 from analyzer.engine.context import Evaluator, is_k8s_object, truthy
 from analyzer.engine.evidence import EvidenceCollector, clip
-from analyzer.engine.findings import SEVERITY_RANK, AnalysisResult, Evidence, Finding, ObjectRef, RuleError
+from analyzer.engine.findings import (
+    SEVERITY_RANK,
+    AnalysisResult,
+    Evidence,
+    Finding,
+    ObjectRef,
+    RuleError,
+    report_order,
+)
 from analyzer.engine.plan import RulePlan
 from analyzer.engine.prefilter import KindPrefilter, prefilter_of
 from analyzer.engine.textscan import MAX_MATCHES_KEPT, Group, TextScanner, file_info
@@ -353,10 +361,6 @@ class _DefaultRefs:
         return _to_refs(self.obj)
 
 
-def _sort_key(f: Finding) -> tuple[Any, ...]:
-    return (-SEVERITY_RANK.get(f.severity, 0), f.rule_id, [str(o) for o in f.objects], f.message)
-
-
 def analyze_bundle(
     bundle: Bundle,
     rules: list[Rule] | LoadResult,
@@ -373,7 +377,7 @@ def analyze_bundle(
     rule_list = rules.rules if isinstance(rules, LoadResult) else list(rules)
     engine = Engine(bundle, rule_list, profile=profile, progress=progress)
     engine.run(text_scan)
-    findings = sorted(engine.findings, key=_sort_key)
+    findings = sorted(engine.findings, key=report_order)
     result = AnalysisResult(
         bundle=bundle_summary(bundle),
         findings=findings,

@@ -87,6 +87,13 @@ class Finding:
         }
 
 
+def report_order(f: Finding) -> tuple[Any, ...]:
+    """The one order of findings in every report (text, Markdown, HTML, JSON...): current
+    before history, then severity (worst first), category, rule, objects, message."""
+    return (f.state != "current", -SEVERITY_RANK.get(f.severity, 0), f.category, f.rule_id,
+            [str(o) for o in f.objects], f.message)
+
+
 @dataclass
 class RuleError:
     rule_id: str

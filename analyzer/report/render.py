@@ -19,11 +19,13 @@ class FormatUnavailable(ValueError):
     """The format is unknown or its renderer is not installed."""
 
 
-def render(result: AnalysisResult, bundle: Bundle | None, fmt: str, rules_meta: list[dict[str, Any]]) -> str:
+def render(result: AnalysisResult, bundle: Bundle | None, fmt: str, rules_meta: list[dict[str, Any]],
+           color: bool = False) -> str:
+    """The report in ``fmt``; ``color``: severities in colour (text on a terminal only)."""
     if fmt == "text":
         from analyzer.report.text_report import render_text
 
-        return render_text(result, rules_meta)
+        return render_text(result, rules_meta, color=color)
     if fmt == "json":
         from analyzer.report.json_report import render_json
 
