@@ -54,14 +54,6 @@ def output_format(fmt: str | None, output: Path | None) -> tuple[str | None, str
     return fmt, None
 
 
-def _bundle_name(path: Path) -> str:
-    name = path.resolve().name if str(path) in (".", "") else path.name
-    for suffix in (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar", ".zip", ".json", ".yaml", ".yml"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name or "bundle"
-
-
 def _issues_as_rule_errors(load: LoadResult) -> list[RuleError]:
     from analyzer.engine.findings import RuleError
 
@@ -178,7 +170,9 @@ def analyze_command(
            + ", ".join(f"{name} {secs:.2f}s" for name, secs in progress.phase_times))
 
     if fmt == "html" and output is None:
-        output = Path("reports") / f"{_bundle_name(bundle)}-report.html"
+        from analyzer.report.render import bundle_name
+
+        output = Path("reports") / f"{bundle_name(bundle)}-report.html"
     if output is not None:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)

@@ -94,6 +94,13 @@ def report_order(f: Finding) -> tuple[Any, ...]:
             [str(o) for o in f.objects], f.message)
 
 
+def history_headline(current: int, history: int) -> str | None:
+    """The opening line when nothing is failing now (shared by the text, Markdown and HTML reports)."""
+    if current or not history:
+        return None
+    return f"Nothing is failing now; {history} problem{'s' if history != 1 else ''} cleared before collection."
+
+
 @dataclass
 class RuleError:
     rule_id: str

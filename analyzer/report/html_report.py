@@ -24,8 +24,17 @@ from markupsafe import Markup
 
 from analyzer import __version__
 from analyzer.bundle.model import Bundle
-from analyzer.engine.findings import SEVERITIES, SEVERITY_RANK, AnalysisResult, Evidence, Finding
+from analyzer.engine.findings import (
+    SEVERITIES,
+    SEVERITY_RANK,
+    AnalysisResult,
+    Evidence,
+    Finding,
+    history_headline,
+    report_order,
+)
 from analyzer.report.overview import POD_PHASES, ClusterOverview, compute_overview, format_bytes, format_cpu
+from analyzer.report.render import bundle_name
 from analyzer.report.sanitize import display_text, safe_url
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -162,13 +171,6 @@ def _evidence_view(e: Evidence) -> EvidenceView:
     return view
 
 
-def _sort_key(f: Finding) -> tuple[Any, ...]:
-    return (
-        -SEVERITY_RANK.get(f.severity, 0), f.state != "current", f.category, f.rule_id,
-        [str(o) for o in f.objects], f.message,
-    )
-
-
 def _finding_views(findings: list[Finding], start: int, open_budget: int) -> list[FindingView]:
     views = []
     per_rule: Counter[str] = Counter()
@@ -225,7 +227,7 @@ def _header(result: AnalysisResult, bundle: Bundle | None, problems: int) -> dic
     collector = manifest.get("collector") if isinstance(manifest.get("collector"), dict) else {}
     source = str(info.get("source") or (bundle.source if bundle else "") or "")
     collected = info.get("collected_at") or (bundle.collected_at.isoformat() if bundle and bundle.collected_at else "")
-    name = cluster.get("context") or cluster.get("server") or (Path(source).name if source else "") or "bundle"
+    name = bundle_name(source) if source else (cluster.get("context") or cluster.get("server") or "bundle")
     rows = [
         ("Bundle", source),
         ("Format", str(info.get("format") or (bundle.format if bundle else "") or "")),
@@ -257,11 +259,14 @@ def _problems(result: AnalysisResult, bundle: Bundle | None) -> list[dict[str, s
 
 def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
     """The whole report as one HTML document (a str; the caller writes it as UTF-8)."""
-    ordered = sorted(result.findings, key=_sort_key)
-    active = [f for f in ordered if not f.waived]
+    ordered = sorted(result.findings, key=report_order)
+    current = [f for f in ordered if not f.waived and f.state != "history"]
+    history = [f for f in ordered if not f.waived and f.state == "history"]
     waived = [f for f in ordered if f.waived]
-    active_views = _finding_views(active, 0, OPEN_EVIDENCE)
-    waived_views = _finding_views(waived, len(active), 0)
+    current_views = _finding_views(current, 0, OPEN_EVIDENCE)
+    history_views = _finding_views(history, len(current), 0)
+    active_views = current_views + history_views
+    waived_views = _finding_views(waived, len(active_views), 0)
     overview = compute_overview(bundle) if bundle is not None else ClusterOverview()
     events = overview.warning_events
     shown_events = events[-MAX_EVENTS:]
@@ -290,7 +295,9 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
         rule_rows=_rule_rows(active_views),
         categories=categories,
         namespaces=namespaces,
-        findings=active_views,
+        findings=current_views,
+        history=history_views,
+        headline=history_headline(len(current_views), len(history_views)),
         waived=waived_views,
         rule_errors=result.rule_errors,
         problems=problems[:MAX_PROBLEMS],

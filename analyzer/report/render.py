@@ -7,12 +7,27 @@ imported only when asked for.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from analyzer.bundle.model import Bundle
 from analyzer.engine.findings import AnalysisResult
 
 FORMATS = ("text", "json", "html", "markdown", "junit", "sarif")
+
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar", ".zip", ".json", ".yaml", ".yml")
+
+
+def bundle_name(source: str | Path) -> str:
+    """The name a bundle goes by in reports and report file names: its file or directory
+    name without the archive suffix (``must-gather.tar.xz`` -> ``must-gather``)."""
+    path = Path(source)
+    name = path.resolve().name if str(source) in (".", "") else path.name
+    for suffix in ARCHIVE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name or "bundle"
 
 
 class FormatUnavailable(ValueError):

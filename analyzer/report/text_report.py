@@ -11,7 +11,14 @@ import json
 from itertools import groupby
 from typing import Any
 
-from analyzer.engine.findings import SEVERITIES, AnalysisResult, Evidence, Finding, report_order
+from analyzer.engine.findings import (
+    SEVERITIES,
+    AnalysisResult,
+    Evidence,
+    Finding,
+    history_headline,
+    report_order,
+)
 from analyzer.report.sanitize import display_text, one_line
 
 MAX_EVIDENCE_ITEMS = 4
@@ -80,13 +87,6 @@ MAX_HISTORY = 25  # history findings listed (one line each)
 def _severity(sev: str, color: bool, width: int = 8) -> str:
     word = f"{sev.upper():<{width}}"
     return f"{SEVERITY_COLORS.get(sev, '')}{word}{RESET}" if color and sev in SEVERITY_COLORS else word
-
-
-def history_headline(current: int, history: int) -> str | None:
-    """The opening line when nothing is failing now (shared by the text, Markdown and HTML reports)."""
-    if current or not history:
-        return None
-    return f"Nothing is failing now; {history} problem{'s' if history != 1 else ''} cleared before collection."
 
 
 def _history_line(f: Finding) -> str:
