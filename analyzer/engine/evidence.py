@@ -10,6 +10,9 @@ from typing import Any
 from analyzer.bundle.model import TextFile, ref_of
 from analyzer.engine.context import Evaluator, is_k8s_object
 from analyzer.engine.findings import Evidence
+from analyzer.engine.labels import field_label
+from analyzer.rules.functions import FUNCTION_TABLE
+from analyzer.rules.jmes_compile import compile_tree
 from analyzer.rules.model import EvidenceSpec, Rule
 
 MAX_LINE_CHARS = 500
@@ -84,6 +87,7 @@ class EvidenceCollector:
 
     def collect(self, rule: Rule, ctx: dict[str, Any]) -> list[Evidence]:
         out: list[Evidence] = []
+        self._rule = rule
         for spec in rule.evidence:
             handler = getattr(self, f"_{spec.type}")
             out.extend(handler(spec, ctx))
@@ -94,7 +98,14 @@ class EvidenceCollector:
         v = self.ev.eval(spec.expr, ctx)
         if v is None or v == [] or v == {}:
             return []
-        return [Evidence(type="field", label=spec.label, value=_clip_value(v))]
+        label = spec.label
+        if label == spec.expr.source:  # no label: the field path, not the rule's internal names
+            label = field_label(spec.expr, self._rule, ctx, self._eval_node)
+        return [Evidence(type="field", label=label, value=_clip_value(v))]
+
+    def _eval_node(self, node: dict[str, Any], ctx: dict[str, Any]) -> Any:
+        self.ev.fns.vars = ctx
+        return compile_tree(node, FUNCTION_TABLE)(ctx, self.ev.fns)
 
     def _objects(self, spec: EvidenceSpec, ctx: dict[str, Any]) -> list[Evidence]:
         assert spec.expr is not None
