@@ -310,6 +310,18 @@ def _yaml_block(value: Any, indent: str = "    ") -> str:
     return "\n".join(indent + ln for ln in text.splitlines())
 
 
+def rule_file_path(source: str) -> Path | None:
+    """Where the file of a rule really is: built-in rules are shown as ``rules/<file>``, which
+    is ``analyzer/builtin_rules/<file>`` in an installed kbundle."""
+    from analyzer.rules.files import builtin_rules_dir
+
+    if source.startswith("rules/"):
+        bdir = builtin_rules_dir()
+        return (bdir / source[len("rules/"):]).resolve() if bdir is not None else None
+    p = Path(source)
+    return p.resolve() if p.exists() else None
+
+
 def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) -> int:
     load = load_rules([], builtin=True, cache=True)
     if rule_paths:
@@ -323,6 +335,9 @@ def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) ->
     raw = rule.raw
     out = [f"{rule.id}: {rule.title}",
            f"  severity: {rule.severity}   category: {rule.category}   source: {rule.source}:{rule.line}"]
+    where = rule_file_path(rule.source)
+    if where is not None:
+        out.append(f"  file: {where}:{rule.line}")
     if rule.scenarios:
         out.append(f"  scenarios: {', '.join(rule.scenarios)}")
     if rule.description:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, ref_of
+from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, file_line_offset, ref_of
 from analyzer.bundle.values import format_time, parse_time
 from analyzer.engine.context import Evaluator, is_k8s_object, truthy
 from analyzer.engine.evidence import EvidenceCollector, clip
@@ -308,7 +308,8 @@ class Engine:
                     }
                     auto = [
                         Evidence(type="text", label=f"{fh.count} matching line{'s' if fh.count != 1 else ''}",
-                                 path=fh.tf.path, lines=[(m.line, clip(m.text)) for m in list(fh.matches)[-20:]])
+                                 path=fh.tf.path,
+                                 lines=[(m.line + file_line_offset(fh.tf), clip(m.text)) for m in list(fh.matches)[-20:]])
                         for fh in grp.files[:5]
                     ]
                     full = self.plans[rule.id].holds(ctx, self.ev.fns, True)

@@ -7,7 +7,7 @@ import fnmatch
 import re
 from typing import Any
 
-from analyzer.bundle.model import TextFile, ref_of
+from analyzer.bundle.model import TextFile, file_line_offset, ref_of
 from analyzer.engine.context import Evaluator, is_k8s_object
 from analyzer.engine.findings import Evidence
 from analyzer.engine.labels import field_label
@@ -37,12 +37,12 @@ def _clip_value(v: Any, depth: int = 0) -> Any:
     return v
 
 
-def select_lines(lines: list[str], grep: re.Pattern[str] | None, tail: int) -> list[tuple[int, str]]:
-    """The last ``tail`` lines (of those matching ``grep`` when given), numbered from 1."""
+def select_lines(lines: list[str], grep: re.Pattern[str] | None, tail: int, offset: int = 0) -> list[tuple[int, str]]:
+    """The last ``tail`` lines (of those matching ``grep`` when given), numbered from 1 + ``offset``."""
     if grep is None:
         start = max(0, len(lines) - tail)
-        return [(i + 1, clip(lines[i])) for i in range(start, len(lines))]
-    hits = [(i + 1, clip(ln)) for i, ln in enumerate(lines) if grep.search(ln)]
+        return [(i + 1 + offset, clip(lines[i])) for i in range(start, len(lines))]
+    hits = [(i + 1 + offset, clip(ln)) for i, ln in enumerate(lines) if grep.search(ln)]
     return hits[-tail:]
 
 
@@ -111,10 +111,13 @@ class EvidenceCollector:
         assert spec.expr is not None
         v = self.ev.eval(spec.expr, ctx)
         items = v if isinstance(v, list) else [v]
+        label = spec.label
+        if label == spec.expr.source:
+            label = field_label(spec.expr, self._rule, ctx, self._eval_node)
         out = []
         for o in items[:MAX_RELATED]:
             if is_k8s_object(o):
-                out.append(Evidence(type="object", label=spec.label, value=ref_of(o)))
+                out.append(Evidence(type="object", label=label, value=ref_of(o)))
         return out
 
     def _log(self, spec: EvidenceSpec, ctx: dict[str, Any]) -> list[Evidence]:
@@ -143,7 +146,7 @@ class EvidenceCollector:
         tf = self.ev.bundle.log(ns, name, container, spec.previous)
         if tf is None:
             return []
-        lines = select_lines(self.lines_of(tf), spec.grep, spec.tail)
+        lines = select_lines(self.lines_of(tf), spec.grep, spec.tail, file_line_offset(tf))
         if not lines:
             return []
         label = spec.label or f"{'previous ' if spec.previous else ''}log of container {container}"
@@ -157,7 +160,7 @@ class EvidenceCollector:
         for rel, tf in self.ev.node_files_of(node):
             if not fnmatch.fnmatchcase(rel, spec.path):
                 continue
-            lines = select_lines(self.lines_of(tf), spec.grep, spec.tail)
+            lines = select_lines(self.lines_of(tf), spec.grep, spec.tail, file_line_offset(tf))
             if lines:
                 out.append(Evidence(type="node_file", label=spec.label or f"{rel} on {node}", path=tf.path,
                                     lines=lines))
