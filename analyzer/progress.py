@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from analyzer.console import is_terminal, settings
 
 TTY_TICK_S = 0.1
+TTY_DELAY_S = 0.3  # the bar appears once the work has taken this long
 LINE_INTERVAL_S = 3.0  # one plain line every LINE_INTERVAL_S when stderr is not a terminal
 
 _active: Progress | None = None
@@ -47,12 +48,13 @@ class Progress:
     :meth:`start` and :meth:`close`."""
 
     def __init__(self, title: str, stream: TextIO | None = None, quiet: bool | None = None,
-                 delay_s: float = 1.0, interval_s: float = LINE_INTERVAL_S, tty: bool | None = None) -> None:
+                 delay_s: float | None = None, interval_s: float = LINE_INTERVAL_S, tty: bool | None = None) -> None:
         self.title = title
         self.stream = stream if stream is not None else sys.stderr
         self.tty = is_terminal(self.stream) if tty is None else tty
         self.quiet = settings.quiet if quiet is None else quiet
-        self.delay_s = delay_s
+        # Nothing for work shorter than this: 1 s on a terminal, LINE_INTERVAL_S for plain lines.
+        self.delay_s = delay_s if delay_s is not None else (TTY_DELAY_S if self.tty else interval_s)
         self.interval_s = interval_s
         self._lock = threading.RLock()  # message() prints while the live display redraws
         self._counts: dict[str, list[int]] = {}  # phase -> [done, total, failed]
@@ -68,6 +70,7 @@ class Progress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.lines_shown = 0
+        self._closed = False
 
     # ------------------------------------------------------------------ reporting
     def phase(self, name: str) -> None:
@@ -121,6 +124,9 @@ class Progress:
 
     def close(self) -> None:
         global _active
+        if self._closed:
+            return
+        self._closed = True
         if _active is self:
             _active = None
         self.phase("")
@@ -170,6 +176,14 @@ class Progress:
         return grid
 
     def _run(self) -> None:
+        if self.tty:  # the bar's library, loaded while the command starts its work
+            try:
+                import rich.console  # noqa: F401
+                import rich.live  # noqa: F401
+                import rich.progress_bar  # noqa: F401
+                import rich.table  # noqa: F401
+            except ImportError:
+                return
         while not self._stop.wait(TTY_TICK_S if self.tty else min(self.interval_s, 0.5)):
             elapsed = time.monotonic() - self._started
             if elapsed < self.delay_s:

@@ -25,7 +25,6 @@ from analyzer.collect.bundle_writer import StagedBundle
 from analyzer.collect.kubectl import CallResult, Cancelled, Kubectl
 from analyzer.collect.logs import NO_SUCH_LOG, LogTarget, fetch_log, log_targets
 from analyzer.collect.nodes import DEFAULT_IMAGE, DEFAULT_NAMESPACE, NodeCollector
-from analyzer.progress import Progress
 from analyzer.collect.proxy import KubectlProxy
 from analyzer.collect.redact import Redactor, redact_url
 from analyzer.collect.resources import (
@@ -37,6 +36,7 @@ from analyzer.collect.resources import (
     plan_batches,
     select_resources,
 )
+from analyzer.progress import Progress
 
 
 class Unusable(Exception):

@@ -20,8 +20,8 @@ from typing import TextIO
 from analyzer.collect.bundle_writer import OutputError, check_output
 from analyzer.collect.collector import CollectOptions, Collector, CollectResult, Unusable
 from analyzer.collect.nodes import DEFAULT_IMAGE, DEFAULT_NAMESPACE
-from analyzer.progress import Progress
 from analyzer.collect.redact import Redactor
+from analyzer.progress import Progress
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")

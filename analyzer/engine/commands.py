@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import analyzer
-from analyzer.console import color_enabled, detail, error, startup_over
+from analyzer.console import color_enabled, detail, error, settings, startup_over
 from analyzer.progress import Progress, human_size
 
 if TYPE_CHECKING:
@@ -73,9 +73,7 @@ def analyze_command(
     max_file_bytes: int | None = None,
     max_members: int | None = None,
 ) -> int:
-    from analyzer.engine.evaluate import analyze_bundle, failing_findings
-    from analyzer.report.render import FORMATS, FormatUnavailable, render
-    from analyzer.rules.loader import LoadResult
+    from analyzer.report.render import FORMATS
 
     if fail_on not in FAIL_ON:
         return _err(f"--fail-on must be one of {', '.join(FAIL_ON)}, got '{fail_on}'")
@@ -94,8 +92,24 @@ def analyze_command(
         except WaiverError as e:
             return _err(str(e))
 
+    progress = Progress("analyze").start()
+    try:
+        return _analyze(bundle, rule_paths, no_builtin, waiver_list, fmt, output, fail_on, profile,
+                        (max_total_bytes, max_file_bytes, max_members), progress)
+    finally:
+        progress.close()
+
+
+def _analyze(bundle: Path, rule_paths: list[Path], no_builtin: bool, waiver_list: Any, fmt: str,
+             output: Path | None, fail_on: str, profile: bool, limit_options: tuple[int | None, int | None, int | None],
+             progress: Progress) -> int:
+    from analyzer.engine.evaluate import analyze_bundle, failing_findings
+    from analyzer.report.render import FormatUnavailable, render
+    from analyzer.rules.loader import LoadResult
+
     # Rules: problems in the user's rule files are usage errors; problems in the built-in pack
     # are reported as rule errors and the rest of the pack still runs.
+    progress.phase("loading rules")
     user = load_rules(rule_paths, builtin=False, cache=True) if rule_paths else LoadResult()
     if user.issues:
         for issue in user.issues:
@@ -118,13 +132,12 @@ def analyze_command(
     from analyzer.bundle.reader import BundleError, open_bundle
 
     try:
-        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members)
+        limits = limits_from_options(*limit_options)
     except ValueError as e:
         return _err(str(e))
     from analyzer.engine.parallel import TextScan
 
     text_scan = TextScan(rules)  # a child scans the logs while this process reads the objects
-    progress = Progress("analyze").start()
     progress.phase("reading")
 
     def on_source(source: Any) -> None:
@@ -142,7 +155,6 @@ def analyze_command(
         text_scan.abandon()
         return _err(f"{bundle}: {e.strerror or e}")
     except BaseException:
-        progress.close()
         text_scan.abandon()
         raise
     try:
@@ -179,7 +191,8 @@ def analyze_command(
             output.write_text(text, encoding="utf-8")
         except OSError as e:
             return _err(f"cannot write {output}: {e.strerror or e}")
-        sys.stdout.write(f"report written to {output}\n")
+        if not settings.quiet:
+            sys.stdout.write(f"report written to {output}\n")
     else:
         sys.stdout.write(text)
     sys.stdout.flush()

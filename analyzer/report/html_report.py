@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from analyzer import __version__
 from analyzer.bundle.model import Bundle
+from analyzer.bundle.values import human_bytes, parse_quantity
 from analyzer.engine.findings import (
     SEVERITIES,
     SEVERITY_RANK,
@@ -102,6 +103,7 @@ class EvidenceView:
     more_lines: int = 0
     text: str = ""  # pretty JSON / one-line event / object ref
     event: dict[str, str] | None = None
+    quantities: list[tuple[str, str, str]] = field(default_factory=list)  # (key, human-readable, raw)
 
 
 @dataclass
@@ -168,7 +170,43 @@ def _evidence_view(e: Evidence) -> EvidenceView:
         view.text = "/".join(str(v.get(k)) for k in ("kind", "namespace", "name") if v.get(k))
     elif e.value is not None:
         view.text = _pretty(e.value)
+        view.quantities = byte_quantities(view.label, e.value)
     return view
+
+
+BYTE_WORDS = ("memory", "storage", "bytes", "size", "capacity", "allocatable", "hugepages")
+
+
+def byte_quantities(label: str, value: Any) -> list[tuple[str, str, str]]:
+    """Sizes in bytes in a field's value, human-readable (33443027968 -> 31.1 GiB) with the raw
+    value: a scalar under a label that names a size, or such keys of a mapping (one level down)."""
+    def is_size(key: str) -> bool:
+        k = key.lower()
+        return any(w in k for w in BYTE_WORDS)
+
+    def human(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            return None
+        n = parse_quantity(v)
+        return human_bytes(n) if n is not None and abs(n) >= 1024 and str(v) != human_bytes(n) else None
+
+    out: list[tuple[str, str, str]] = []
+    last = label.rsplit(".", 1)[-1]
+    if not isinstance(value, dict | list):
+        h = human(value) if is_size(last) else None
+        return [(last, h, str(value))] if h else []
+    items = value.items() if isinstance(value, dict) else ()
+    for k, v in items:
+        if isinstance(v, dict):
+            for k2, v2 in v.items():
+                h = human(v2) if isinstance(k2, str) and (is_size(k2) or is_size(str(k))) else None
+                if h:
+                    out.append((f"{k}.{k2}", h, str(v2)))
+        elif isinstance(k, str) and (is_size(k) or is_size(last)):
+            h = human(v)
+            if h:
+                out.append((k, h, str(v)))
+    return out[:20]
 
 
 def _finding_views(findings: list[Finding], start: int, open_budget: int) -> list[FindingView]:
