@@ -249,6 +249,9 @@ def rules_lint_command(paths: list[Path]) -> int:
 
     if not paths and builtin_rules_dir() is None:
         return _err("no built-in rule directory found; give rule files or directories")
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        return _err(f"{missing[0]}: no such file or directory")
     load = load_rules(paths, builtin=not paths)
     for issue in sorted(load.issues, key=lambda i: (i.file, i.line)):
         sys.stdout.write(f"{issue}\n")
@@ -274,6 +277,9 @@ def rules_test_command(paths: list[Path], bundles: Path | None) -> int:
     from analyzer.engine.examples import run_examples
     from analyzer.engine.regression import EXPECTED_FILE, find_recorded_bundles, replay_bundle
 
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        return _err(f"{missing[0]}: no such file or directory")
     rule_paths = [p for p in paths if not (p.is_dir() and (p / EXPECTED_FILE).is_file())]
     bundle_dirs = [p for p in paths if p.is_dir() and (p / EXPECTED_FILE).is_file()]
     if bundles is not None:

@@ -113,7 +113,7 @@ class EvidenceCollector:
         items = v if isinstance(v, list) else [v]
         label = spec.label
         if label == spec.expr.source:
-            label = field_label(spec.expr, self._rule, ctx, self._eval_node)
+            label = field_label(spec.expr, self._rule, ctx, self._eval_node, default="related objects")
         out = []
         for o in items[:MAX_RELATED]:
             if is_k8s_object(o):

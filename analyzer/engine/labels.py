@@ -151,14 +151,16 @@ def _fill_last(path: str, key: str | None) -> str:
     return f"{path[:i]}[{key}]{path[i + 2:]}"
 
 
-def field_label(expr: Expr, rule: Rule, ctx: dict[str, Any], evaluate: Any) -> str:
-    """The readable label of the field evidence ``expr`` of ``rule`` in the finding's context."""
+def field_label(expr: Expr, rule: Rule, ctx: dict[str, Any], evaluate: Any, default: str = "value") -> str:
+    """The readable label of the field evidence ``expr`` of ``rule`` in the finding's context;
+    ``default`` when the expression is the element or object itself and nothing better is known."""
     path = _Labeller(rule, ctx, evaluate).path(expr.parsed)
     if path is not OPAQUE and str(path):
         return str(path).replace("[]", "[*]")
     source = expr.source.strip()
-    if source.startswith("$") and source[1:].replace("_", "").isalnum():
+    if source.startswith("$") and source[1:].replace("_", "").isalnum() and source[1:] not in ("item", "obj"):
         return source[1:].replace("_", " ")  # a computed value: the name the rule gives it
-    if source == "obj":
-        return "the object"
-    return source.replace("$", "")
+    if source.lstrip("$") in ("obj", "item", "@"):
+        return default
+    source = source.replace("$", "")
+    return f"{default}: {source[5:]}" if source.startswith("item.") else source

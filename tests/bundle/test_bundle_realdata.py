@@ -19,7 +19,8 @@ CAPTURES = {
 }
 
 
-@pytest.mark.parametrize("fmt", sorted(CAPTURES))
+@pytest.mark.parametrize("fmt", [pytest.param(f, marks=pytest.mark.slow) if f == "must-gather" else f
+                                 for f in sorted(CAPTURES)])
 def test_inspect_realdata(realdata, fmt):
     path = realdata / CAPTURES[fmt]
     if not path.exists():
@@ -55,14 +56,14 @@ def test_troubleshoot_realdata_details(realdata):
         assert all("/all-logs/" not in tf.path for tf in b.logs.values())
 
 
-def test_must_gather_realdata_details(realdata):
-    with open_bundle(realdata / CAPTURES["must-gather"]) as b:
-        assert len(b.node_names()) == 6
-        assert b.get("ClusterVersion", None, "version") is not None
-        assert any(k.startswith("host_service_logs/masters/") for k in b.other_files)
-        assert not any(tf.path.endswith(".insecure.log") for tf in b.logs.values())
-        pod = next(p for p in b.objects("Pod") if b.node_of(p) is not None)
-        assert pod in b.pods_on_node(pod["spec"]["nodeName"])
+def test_must_gather_realdata_details(must_gather):
+    b = must_gather  # read once per session (tests/conftest.py)
+    assert len(b.node_names()) == 6
+    assert b.get("ClusterVersion", None, "version") is not None
+    assert any(k.startswith("host_service_logs/masters/") for k in b.other_files)
+    assert not any(tf.path.endswith(".insecure.log") for tf in b.logs.values())
+    pod = next(p for p in b.objects("Pod") if b.node_of(p) is not None)
+    assert pod in b.pods_on_node(pod["spec"]["nodeName"])
 
 
 def test_cluster_info_dump_realdata_details(realdata):

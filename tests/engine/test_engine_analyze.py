@@ -338,7 +338,7 @@ def test_output_file_and_html_default_path(bundle, rules_dir, tmp_path, monkeypa
     code, out, _ = run_cli("analyze", bundle, "--no-builtin", "--rules", rules_dir, "--format", "html",
                            "--fail-on", "never")
     assert code == 0
-    assert out.strip() == "reports/bundle-report.html"
+    assert out.strip() == "report written to reports/bundle-report.html"
     assert (tmp_path / "reports" / "bundle-report.html").read_text().lstrip().lower().startswith("<!doctype html")
 
 

@@ -30,7 +30,7 @@ def _recorded_report() -> tuple[str, str]:
     reader = pytest.importorskip("analyzer.bundle.reader")
     evaluate = pytest.importorskip("analyzer.engine.evaluate")
     bundle = reader.open_bundle(root)
-    rules = evaluate.load_rules([], builtin=True)
+    rules = evaluate.load_rules([], builtin=True, cache=True)
     result = evaluate.analyze_bundle(bundle, rules.rules)
     return root.name, render_html(result, bundle)
 
