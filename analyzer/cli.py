@@ -12,12 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-gc.disable()  # until the command has loaded what it needs: see analyzer.console.startup_over
+import typer
 
-import typer  # noqa: E402
-
-from analyzer import __version__  # noqa: E402
-from analyzer.console import error, settings, startup_over  # noqa: E402
+from analyzer import __version__
+from analyzer.console import error, settings, startup_over
 
 app = typer.Typer(
     name="kbundle",
@@ -288,6 +286,7 @@ def _usage_error(e: Exception) -> int:
 
 
 def main() -> None:
+    gc.disable()  # until the command has loaded what it needs: see analyzer.console.startup_over
     try:
         code = app(prog_name="kbundle", standalone_mode=False)
     except KeyboardInterrupt:
