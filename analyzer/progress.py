@@ -13,6 +13,7 @@ Two ways to report, usable together:
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -26,6 +27,16 @@ TTY_DELAY_S = 0.3  # the bar appears once the work has taken this long
 LINE_INTERVAL_S = 3.0  # one plain line every LINE_INTERVAL_S when stderr is not a terminal
 
 _active: Progress | None = None
+
+
+def _forget_in_child() -> None:
+    """A forked child (the engine's text scan) has no progress thread: it must not report."""
+    global _active
+    _active = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def note_file(nbytes: int) -> None:
