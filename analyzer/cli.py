@@ -70,7 +70,9 @@ def _main(
     verbose: bool = VERBOSE,
     no_color: bool = NO_COLOR,
 ) -> None:
-    pass
+    # Each invocation starts from the options given before the command (the command's own
+    # options are parsed after this and can only add to them).
+    settings.quiet, settings.verbose, settings.no_color = quiet, verbose, no_color
 
 
 LIMIT_HELP = "Reading limit in bytes or entries (see docs/limits.md)."
