@@ -58,6 +58,7 @@ def test_builtin_pack_same_findings_as_in_order_evaluation(synthetic: Path, monk
     assert set(planned["errors"]) <= set(reference["errors"])
 
 
+@pytest.mark.slow  # every recorded bundle analysed twice: minutes on a loaded 2-core machine
 def test_recorded_bundles_same_findings_as_in_order_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
     bundles = recorded_bundles()
     if not bundles:
