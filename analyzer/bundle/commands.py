@@ -11,6 +11,8 @@ import orjson
 from analyzer.bundle.formats.common import format_time
 from analyzer.bundle.model import Bundle
 from analyzer.bundle.reader import BundleError, ReadLimits, open_bundle
+from analyzer.console import error
+from analyzer.progress import Progress
 
 # inspect reads text files (to report invalid UTF-8) while their total stays below this.
 TEXT_CHECK_BUDGET = 256 * 1024 * 1024
@@ -145,8 +147,7 @@ def _short(names: list[str], limit: int = 8) -> str:
 
 
 def _error(message: str) -> int:
-    sys.stderr.write(f"kbundle: error: {' '.join(message.split())}\n")
-    return 2
+    return error(message)
 
 
 def inspect_command(
@@ -164,15 +165,20 @@ def inspect_command(
         limits = limits_from_options(max_total_bytes, max_file_bytes, max_members, max_compression_ratio)
     except ValueError as e:
         return _error(str(e))
-    try:
-        opened = open_bundle(bundle, limits)
-    except BundleError as e:
-        return _error(str(e))
-    except (OSError, MemoryError) as e:
-        return _error(f"{bundle}: {e}")
-    with opened as b:
-        checked = check_text_files(b)
-        info = summary(b)
+    with Progress("inspect") as progress:
+        progress.phase("reading")
+        try:
+            opened = open_bundle(bundle, limits, on_source=lambda _source: progress.phase("building the model"))
+        except BundleError as e:
+            progress.close()
+            return _error(str(e))
+        except (OSError, MemoryError) as e:
+            progress.close()
+            return _error(f"{bundle}: {e}")
+        with opened as b:
+            progress.phase("checking the text files")
+            checked = check_text_files(b)
+            info = summary(b)
     if fmt == "json":
         sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:

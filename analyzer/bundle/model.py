@@ -45,6 +45,13 @@ class Problem:
         return {"path": self.path, "error": self.error}
 
 
+def file_line_offset(tf: TextFile) -> int:
+    """What to add to a line number of ``tf`` to get the line of ``tf.path``: a log cut out of a
+    larger file (a section of a cluster-info dump) starts at line ``meta["first_line"]``."""
+    first = tf.meta.get("first_line", 1) if isinstance(tf.meta, dict) else 1
+    return first - 1 if isinstance(first, int) and first > 0 else 0
+
+
 class TextFile:
     """A text file of the bundle (a log or a node file), read lazily and at most once.
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, fields
 
 from analyzer.bundle.decompress import DATA_ERRORS, DecompressingReader, RatioExceeded
 from analyzer.bundle.tempdirs import TempDir
+from analyzer.progress import note_file
 
 GIB = 1024**3
 BLOCK = tarfile.BLOCKSIZE
@@ -129,6 +130,7 @@ class Source:
             self.full = True
             return False
         self._total += size
+        note_file(size)  # progress of `kbundle analyze` / `inspect`, when shown
         return True
 
     def _add_dirs(self, path: str) -> None:

@@ -23,9 +23,8 @@ from analyzer import __version__
 from analyzer.bundle.native_writer import FORMAT_VERSION
 from analyzer.collect.bundle_writer import StagedBundle
 from analyzer.collect.kubectl import CallResult, Cancelled, Kubectl
-from analyzer.collect.logs import LogTarget, fetch_log, log_targets
+from analyzer.collect.logs import NO_SUCH_LOG, LogTarget, fetch_log, log_targets
 from analyzer.collect.nodes import DEFAULT_IMAGE, DEFAULT_NAMESPACE, NodeCollector
-from analyzer.collect.progress import Progress
 from analyzer.collect.proxy import KubectlProxy
 from analyzer.collect.redact import Redactor, redact_url
 from analyzer.collect.resources import (
@@ -37,6 +36,7 @@ from analyzer.collect.resources import (
     plan_batches,
     select_resources,
 )
+from analyzer.progress import Progress
 
 
 class Unusable(Exception):
@@ -71,6 +71,7 @@ class CollectResult:
     nodes_ok: list[str]
     nodes_failed: list[str]
     bytes_written: int
+    logs_absent: int = 0  # logs the server did not have (a container never started, no previous run)
 
     @property
     def exit_code(self) -> int:
@@ -86,7 +87,7 @@ class Collector:
 
     def __init__(self, opts: CollectOptions, progress: Progress | None = None) -> None:
         self.opts = opts
-        self.progress = progress or Progress(quiet=True)
+        self.progress = progress or Progress("collect", quiet=True)
         self.redactor = Redactor(opts.redact_patterns)
         self.kubectl = Kubectl(opts.kubectl, opts.kubeconfig, opts.context, timeout_s=opts.timeout_s)
         self.writer: StagedBundle | None = None
@@ -149,7 +150,7 @@ class Collector:
         if outcomes and all(o.error for o in outcomes):
             errors = [e["error"] for e in writer.errors]
             raise Unusable("could not list anything: " + (errors[0] if errors else "no listable resources"))
-        logs_ok, logs_failed, nodes_ok, nodes_failed = self._logs_and_nodes()
+        logs_ok, logs_failed, logs_absent, nodes_ok, nodes_failed = self._logs_and_nodes()
         self._shutdown_pools()
         finished = utc_now()
         manifest = {
@@ -171,7 +172,7 @@ class Collector:
         out = writer.publish(manifest)
         manifest["files"], manifest["errors"] = writer.files, writer.errors
         return CollectResult(out, manifest, outcomes, logs_ok, logs_failed, nodes_ok, nodes_failed,
-                             writer.bytes_written)
+                             writer.bytes_written, logs_absent)
 
     def _discover(self) -> list[ApiResource]:
         assert self.writer is not None
@@ -217,7 +218,7 @@ class Collector:
             with self._lock:
                 self._node_names = names
 
-    def _logs_and_nodes(self) -> tuple[int, int, list[str], list[str]]:
+    def _logs_and_nodes(self) -> tuple[int, int, int, list[str], list[str]]:
         assert self.writer is not None and self._pool is not None
         opts, writer = self.opts, self.writer
         targets = list(self._targets) if opts.max_log_bytes > 0 else []
@@ -252,10 +253,11 @@ class Collector:
                 proxy.stop()
                 if proxy.socket_path.parent != writer.tmp:
                     shutil.rmtree(proxy.socket_path.parent, ignore_errors=True)
-        logs_failed = sum(1 for v in log_results.values() if v)
+        logs_ok = sum(1 for v in log_results.values() if v is None)
+        logs_absent = sum(1 for v in log_results.values() if v == NO_SUCH_LOG)
         nodes_ok = sorted(n for n, v in node_results.items() if not v)
         nodes_failed = sorted(n for n, v in node_results.items() if v)
-        return len(log_results) - logs_failed, logs_failed, nodes_ok, nodes_failed
+        return logs_ok, len(log_results) - logs_ok - logs_absent, logs_absent, nodes_ok, nodes_failed
 
     def _start_proxy(self) -> KubectlProxy | None:
         """One ``kubectl proxy`` for all the log reads (see :mod:`analyzer.collect.proxy`)."""

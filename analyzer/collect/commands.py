@@ -22,8 +22,8 @@ from analyzer.collect.bundle_writer import OutputError, check_output
 from analyzer.collect.collector import CollectOptions, Collector, CollectResult, Unusable
 from analyzer.collect.kubectl import missing_kubeconfig
 from analyzer.collect.nodes import DEFAULT_IMAGE, DEFAULT_NAMESPACE
-from analyzer.collect.progress import Progress
 from analyzer.collect.redact import Redactor
+from analyzer.progress import Progress
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -80,7 +80,7 @@ def collect_command(
     err = stream if stream is not None else sys.stderr
 
     def fail(msg: str) -> int:
-        print(f"kbundle collect: {msg}", file=err)
+        print(f"kbundle: error: {msg}", file=err)
         return 2
 
     binary = kubectl or shutil.which("kubectl")
@@ -117,7 +117,7 @@ def collect_command(
         concurrency=concurrency, redact_patterns=list(redact_patterns), timeout_s=float(timeout),
         node_namespace=node_namespace, node_image=node_image, node_since_s=since_s or 86400,
     )
-    progress = Progress(stream=err)
+    progress = Progress("collect", stream=err).start()
     collector = Collector(opts, progress)
     started = time.monotonic()
 
@@ -129,7 +129,7 @@ def collect_command(
         result = collector.run()
     except KeyboardInterrupt:
         _interrupted(collector, progress)
-        print(f"kbundle collect: interrupted; nothing was written to {out}", file=err)
+        print(f"kbundle: error: interrupted; nothing was written to {out}", file=err)
         return 130
     except Unusable as e:
         progress.close()
@@ -190,8 +190,9 @@ def print_summary(result: CollectResult, elapsed_s: float, stream: TextIO, max_e
     line = f"  objects: {objects} in {kinds} kinds ({len(result.outcomes)} resources listed"
     line += f", {failed_kinds} failed)" if failed_kinds else ")"
     print(line, file=stream)
-    print(f"  logs: {result.logs_ok} collected" + (f", {result.logs_failed} failed" if result.logs_failed else ""),
-          file=stream)
+    print(f"  logs: {result.logs_ok} written" + (f", {result.logs_failed} failed" if result.logs_failed else "")
+          + (f"; {result.logs_absent} no such log (container not started or no previous run)"
+             if result.logs_absent else ""), file=stream)
     if result.nodes_ok or result.nodes_failed:
         print(f"  nodes: {len(result.nodes_ok)} collected"
               + (f", {len(result.nodes_failed)} failed" if result.nodes_failed else ""), file=stream)

@@ -87,6 +87,8 @@ def log_targets(pod: dict[str, Any]) -> list[LogTarget]:
 # block is a few KiB).
 REDACT_MARGIN = 64 * 1024
 
+# What fetch_log returns when the server has no such log (any more): not a failure, not a log.
+NO_SUCH_LOG = ""
 
 # Answers that mean "there is no such log (any more)", not a collection failure.
 _ABSENT = re.compile(
@@ -106,7 +108,8 @@ def fetch_log(
     proxy: KubectlProxy | None = None,
 ) -> str | None:
     """Fetch one log into the bundle (through ``proxy`` when given and working, else with
-    ``kubectl logs``).  Returns None on success or absence, else the recorded error."""
+    ``kubectl logs``).  Returns None when the log was written, :data:`NO_SUCH_LOG` when the
+    server has no such log, else the recorded error."""
     # Ask the server for the tail only (cheap for huge logs); lines average well over
     # 16 bytes, and the byte cap is exact.
     tail = max(1000, max_bytes // 16)
@@ -145,7 +148,7 @@ def _failed(writer: StagedBundle, target: LogTarget, step: str, command: str, er
             detail: str = "") -> str | None:
     if not timed_out and (_ABSENT.search(error) or _ABSENT.search(detail)):
         writer.skip(step, error)
-        return None
+        return NO_SUCH_LOG
     writer.error(step, command, error, path=target.path)
     return error
 

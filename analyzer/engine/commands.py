@@ -9,65 +9,54 @@ from __future__ import annotations
 
 import difflib
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 import analyzer
-from analyzer.engine.evaluate import analyze_bundle, failing_findings, load_rules
-from analyzer.engine.findings import RuleError
-from analyzer.rules.loader import LoadResult, builtin_rules_dir
-from analyzer.rules.model import Rule
+from analyzer.console import color_enabled, detail, error, settings, startup_over
+from analyzer.progress import Progress, human_size
+
+if TYPE_CHECKING:
+    from analyzer.engine.findings import RuleError
+    from analyzer.rules.loader import LoadResult
+    from analyzer.rules.model import Rule
 
 FAIL_ON = ("critical", "warning", "info", "never")
 PROFILE_TOP = 25
 
 
+def load_rules(paths: list[Path], builtin: bool = True, cache: bool = False) -> LoadResult:
+    """:func:`analyzer.engine.evaluate.load_rules`, imported when first needed (start-up time)."""
+    from analyzer.engine.evaluate import load_rules as load
+
+    return load(paths, builtin=builtin, cache=cache)
+
+
 def _err(message: str) -> int:
-    sys.stderr.write(f"kbundle: error: {' '.join(str(message).split())}\n")
-    return 2
+    return error(message)
 
 
-def _progress_printer() -> Callable[[int, int, str], None] | None:
-    """A progress line on stderr, only when stderr is a terminal."""
-    try:
-        tty = sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if not tty:
-        return None
-
-    last = [0.0]
-
-    def show(done: int, total: int, what: str) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.1:  # at most ten updates a second
-            return
-        last[0] = now
-        sys.stderr.write(f"\r\x1b[Kanalysing: {what[:40]} {done}/{total}")
-        sys.stderr.flush()
-
-    return show
+# Output file extensions and the format they mean (-o report.html -> html).
+FORMAT_OF_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".json": "json",
+                    ".xml": "junit", ".sarif": "sarif", ".txt": "text"}
 
 
-def _clear_progress(progress: Any) -> None:
-    if progress is not None:
-        sys.stderr.write("\r\x1b[K")
-        sys.stderr.flush()
-
-
-def _bundle_name(path: Path) -> str:
-    name = path.resolve().name if str(path) in (".", "") else path.name
-    for suffix in (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar", ".zip", ".json", ".yaml", ".yml"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name or "bundle"
+def output_format(fmt: str | None, output: Path | None) -> tuple[str | None, str | None]:
+    """``(format, None)`` from --format and the -o extension, or ``(None, error)`` when they
+    disagree.  No --format: the extension's format, else text."""
+    name = output.name.lower() if output is not None else ""
+    inferred = "sarif" if name.endswith(".sarif.json") else FORMAT_OF_SUFFIX.get(Path(name).suffix)
+    if fmt is None:
+        return inferred or "text", None
+    if inferred is not None and fmt != inferred:
+        return None, (f"--format {fmt} contradicts -o {output} (a {Path(name).suffix} file is written as "
+                      f"{inferred}): drop --format or change the file name")
+    return fmt, None
 
 
 def _issues_as_rule_errors(load: LoadResult) -> list[RuleError]:
+    from analyzer.engine.findings import RuleError
+
     return [RuleError(i.rule_id or "(file)", f"not loaded: {i.file}:{i.line}: {i.message}", i.file) for i in load.issues]
 
 
@@ -76,7 +65,7 @@ def analyze_command(
     rule_paths: list[Path],
     no_builtin: bool,
     waivers: Path | None,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     fail_on: str,
     profile: bool,
@@ -85,13 +74,15 @@ def analyze_command(
     max_members: int | None = None,
     max_compression_ratio: int | None = None,
 ) -> int:
-    from analyzer.report.output_file import write_output_atomically
-    from analyzer.report.render import FORMATS, FormatUnavailable, render
+    from analyzer.report.render import FORMATS
 
     if fail_on not in FAIL_ON:
         return _err(f"--fail-on must be one of {', '.join(FAIL_ON)}, got '{fail_on}'")
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         return _err(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
+    fmt, problem = output_format(fmt, output)
+    if fmt is None:
+        return _err(problem or "no output format")
 
     waiver_list = None
     if waivers is not None:
@@ -102,14 +93,31 @@ def analyze_command(
         except WaiverError as e:
             return _err(str(e))
 
+    progress = Progress("analyze").start()
+    try:
+        return _analyze(bundle, rule_paths, no_builtin, waiver_list, fmt, output, fail_on, profile,
+                        (max_total_bytes, max_file_bytes, max_members, max_compression_ratio), progress)
+    finally:
+        progress.close()
+
+
+def _analyze(bundle: Path, rule_paths: list[Path], no_builtin: bool, waiver_list: Any, fmt: str,
+             output: Path | None, fail_on: str, profile: bool, limit_options: tuple[int | None, int | None, int | None, int | None],
+             progress: Progress) -> int:
+    from analyzer.engine.evaluate import analyze_bundle, failing_findings
+    from analyzer.report.output_file import write_output_atomically
+    from analyzer.report.render import FormatUnavailable, render
+    from analyzer.rules.loader import LoadResult
+
     # Rules: problems in the user's rule files are usage errors; problems in the built-in pack
     # are reported as rule errors and the rest of the pack still runs.
-    user = load_rules(rule_paths, builtin=False) if rule_paths else LoadResult()
+    progress.phase("loading rules")
+    user = load_rules(rule_paths, builtin=False, cache=True) if rule_paths else LoadResult()
     if user.issues:
         for issue in user.issues:
             sys.stderr.write(f"{issue}\n")
         return _err(f"{len(user.issues)} problem(s) in the rule files given with --rules (see kbundle rules lint)")
-    builtin = load_rules([], builtin=True) if not no_builtin else LoadResult()
+    builtin = load_rules([], builtin=True, cache=True) if not no_builtin else LoadResult()
     builtin_ids = {r.id for r in builtin.rules}
     clash = [r for r in user.rules if r.id in builtin_ids]
     if clash:
@@ -119,56 +127,74 @@ def analyze_command(
     rules: list[Rule] = builtin.rules + user.rules
     if not rules and not builtin.issues:
         return _err("no rules to run (give --rules DIR, or drop --no-builtin)")
+    detail(f"rules: {len(builtin.rules)} built-in, {len(user.rules)} from --rules")
+    startup_over()
 
     from analyzer.bundle.commands import limits_from_options
     from analyzer.bundle.reader import BundleError, open_bundle
 
     try:
-        limits = limits_from_options(max_total_bytes, max_file_bytes, max_members, max_compression_ratio)
+        limits = limits_from_options(*limit_options)
     except ValueError as e:
         return _err(str(e))
     from analyzer.engine.parallel import TextScan
 
     text_scan = TextScan(rules)  # a child scans the logs while this process reads the objects
+    progress.phase("reading")
+
+    def on_source(source: Any) -> None:
+        progress.phase("building the model")
+        text_scan.on_source(source)
+
     try:
-        b = open_bundle(bundle, limits=limits, on_source=text_scan.on_source)
+        b = open_bundle(bundle, limits=limits, on_source=on_source)
     except BundleError as e:
+        progress.close()
         text_scan.abandon()
         return _err(str(e))
     except OSError as e:
+        progress.close()
         text_scan.abandon()
         return _err(f"{bundle}: {e.strerror or e}")
     except BaseException:
         text_scan.abandon()
         raise
-    progress = _progress_printer()
     try:
-        result = analyze_bundle(b, rules, waivers=waiver_list, profile=profile, progress=progress,
+        progress.phase("rules")
+        result = analyze_bundle(b, rules, waivers=waiver_list, profile=profile,
+                                progress=lambda done, total, what: progress.detail(f"{what} {done}/{total}"),
                                 text_scan=text_scan)
-        _clear_progress(progress)
         result.rule_errors = _issues_as_rule_errors(builtin) + result.rule_errors
         meta = [r.meta() for r in rules]
+        progress.phase("report")
+        color = output is None and fmt == "text" and color_enabled(sys.stdout)
         try:
-            text = render(result, b, fmt, meta)
+            text = render(result, b, fmt, meta, color=color)
         except FormatUnavailable as e:
             return _err(str(e))
         except Exception as e:  # noqa: BLE001 - a renderer bug must not end in a traceback
             return _err(f"cannot render the {fmt} report: {type(e).__name__}: {e}")
     finally:
+        progress.close()
         text_scan.abandon()  # when the analysis ended before collecting it
         close = getattr(b, "close", None)
         if close is not None:
             close()
+    detail(f"read {progress.files} files ({human_size(progress.bytes)}); "
+           + ", ".join(f"{name} {secs:.2f}s" for name, secs in progress.phase_times))
 
     if fmt == "html" and output is None:
-        output = Path("reports") / f"{_bundle_name(bundle)}-report.html"
+        from analyzer.report.render import bundle_name
+
+        output = Path("reports") / f"{bundle_name(bundle)}-report.html"
     if output is not None:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             write_output_atomically(output, text)
         except OSError as e:
             return _err(f"cannot write {output}: {e.strerror or e}")
-        sys.stdout.write(f"{output}\n" if fmt == "html" else f"report written to {output}\n")
+        if not settings.quiet:
+            sys.stdout.write(f"report written to {output}\n")
     else:
         sys.stdout.write(text)
     sys.stdout.flush()
@@ -191,17 +217,21 @@ def _print_profile(profile: dict[str, float]) -> None:
 
 
 def rules_list_command(fmt: str, rule_paths: list[Path], no_builtin: bool) -> int:
+    from analyzer.rules.pack_cache import load_summary
+
     if fmt not in ("text", "json"):
         return _err(f"--format must be text or json, got '{fmt}'")
-    load = load_rules(rule_paths, builtin=not no_builtin)
-    for issue in load.issues:
+    load = load_summary(rule_paths, builtin=not no_builtin)
+    for issue in load["issues"]:
         sys.stderr.write(f"{issue}\n")
-    if load.issues:
-        sys.stderr.write(f"kbundle: {len(load.issues)} rule problem(s); those rules are not listed "
+    if load["issues"]:
+        sys.stderr.write(f"kbundle: {len(load['issues'])} rule problem(s); those rules are not listed "
                          "(run kbundle rules lint)\n")
-    rows = [{k: r.meta()[k] for k in ("id", "title", "severity", "category", "scenarios", "scope", "kind", "source")}
-            for r in sorted(load.rules, key=lambda r: r.id)]
+    rows = [{k: meta[k] for k in ("id", "title", "severity", "category", "scenarios", "scope", "kind", "source")}
+            for meta in sorted(load["rules"], key=lambda m: m["id"])]
     if fmt == "json":
+        import orjson
+
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
     if not rows:
@@ -217,8 +247,13 @@ def rules_list_command(fmt: str, rule_paths: list[Path], no_builtin: bool) -> in
 
 
 def rules_lint_command(paths: list[Path]) -> int:
+    from analyzer.rules.files import builtin_rules_dir
+
     if not paths and builtin_rules_dir() is None:
         return _err("no built-in rule directory found; give rule files or directories")
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        return _err(f"{missing[0]}: no such file or directory")
     load = load_rules(paths, builtin=not paths)
     for issue in sorted(load.issues, key=lambda i: (i.file, i.line)):
         sys.stdout.write(f"{issue}\n")
@@ -244,6 +279,9 @@ def rules_test_command(paths: list[Path], bundles: Path | None) -> int:
     from analyzer.engine.examples import run_examples
     from analyzer.engine.regression import EXPECTED_FILE, find_recorded_bundles, replay_bundle
 
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        return _err(f"{missing[0]}: no such file or directory")
     rule_paths = [p for p in paths if not (p.is_dir() and (p / EXPECTED_FILE).is_file())]
     bundle_dirs = [p for p in paths if p.is_dir() and (p / EXPECTED_FILE).is_file()]
     if bundles is not None:
@@ -296,7 +334,7 @@ def rules_eval_command(bundle: Path, expression: str, kind: str | None, truthy_o
     from analyzer.rules.expr import ExprError, compile_expr
     from analyzer.rules.model import BASE_VARIABLES
 
-    loaded = load_rules(rule_paths, builtin=True)
+    loaded = load_rules(rule_paths, builtin=True, cache=True)
     if rule_paths and loaded.issues:
         for issue in loaded.issues:
             sys.stderr.write(f"{issue}\n")
@@ -332,8 +370,10 @@ def rules_eval_command(bundle: Path, expression: str, kind: str | None, truthy_o
         except Exception as e:  # noqa: BLE001 - the expression's failure, shown as a rule error would be
             text = " ".join(str(e).split())
             text = text if len(text) <= 300 else text[:300] + "..."
-            sys.stderr.write(f"kbundle: evaluation failed: {type(e).__name__}: {text}\n")
+            error(f"evaluation failed: {type(e).__name__}: {text}")
             return 1
+    import orjson
+
     sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str).decode()
                      + "\n")
     return 0
@@ -355,10 +395,22 @@ def _yaml_block(value: Any, indent: str = "    ") -> str:
     return "\n".join(indent + ln for ln in text.splitlines())
 
 
+def rule_file_path(source: str) -> Path | None:
+    """Where the file of a rule really is: built-in rules are shown as ``rules/<file>``, which
+    is ``analyzer/builtin_rules/<file>`` in an installed kbundle."""
+    from analyzer.rules.files import builtin_rules_dir
+
+    if source.startswith("rules/"):
+        bdir = builtin_rules_dir()
+        return (bdir / source[len("rules/"):]).resolve() if bdir is not None else None
+    p = Path(source)
+    return p.resolve() if p.exists() else None
+
+
 def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) -> int:
-    load = load_rules([], builtin=True)
+    load = load_rules([], builtin=True, cache=True)
     if rule_paths:
-        load.rules += load_rules(rule_paths, builtin=False).rules
+        load.rules += load_rules(rule_paths, builtin=False, cache=True).rules
     by_id = {r.id: r for r in load.rules}
     rule = by_id.get(rule_id) or by_id.get(rule_id.upper())
     if rule is None:
@@ -368,6 +420,9 @@ def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) ->
     raw = rule.raw
     out = [f"{rule.id}: {rule.title}",
            f"  severity: {rule.severity}   category: {rule.category}   source: {rule.source}:{rule.line}"]
+    where = rule_file_path(rule.source)
+    if where is not None:
+        out.append(f"  file: {where}:{rule.line}")
     if rule.scenarios:
         out.append(f"  scenarios: {', '.join(rule.scenarios)}")
     if rule.description:

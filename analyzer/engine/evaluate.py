@@ -15,11 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, ref_of
+from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, file_line_offset, ref_of
 from analyzer.bundle.values import format_time, parse_time
 from analyzer.engine.context import Evaluator, is_k8s_object, truthy
 from analyzer.engine.evidence import EvidenceCollector, clip
-from analyzer.engine.findings import SEVERITY_RANK, AnalysisResult, Evidence, Finding, ObjectRef, RuleError
+from analyzer.engine.findings import (
+    SEVERITY_RANK,
+    AnalysisResult,
+    Evidence,
+    Finding,
+    ObjectRef,
+    RuleError,
+    report_order,
+)
 from analyzer.engine.plan import RulePlan
 from analyzer.engine.prefilter import KindPrefilter, prefilter_of
 from analyzer.engine.textscan import MAX_MATCHES_KEPT, Group, TextScanner, file_info
@@ -33,12 +41,13 @@ Progress = Callable[[int, int, str], None]
 MAX_GROUP_EVIDENCE = 50  # affected objects listed as evidence of a grouped finding
 
 
-def load_rules(paths: Iterable[str | Path] = (), builtin: bool = True) -> LoadResult:
+def load_rules(paths: Iterable[str | Path] = (), builtin: bool = True, cache: bool = False) -> LoadResult:
     """Load and lint rules: the built-in pack (when ``builtin``) plus files/directories.
 
     Returns a :class:`LoadResult`: ``.rules`` (valid rules), ``.issues`` (lint problems,
-    each ``FILE:LINE: RULE-ID: message``; rules with problems are left out)."""
-    return load_rule_paths([Path(p) for p in paths], builtin=builtin)
+    each ``FILE:LINE: RULE-ID: message``; rules with problems are left out).  ``cache``:
+    reuse the pack compiled by an earlier run (:mod:`analyzer.rules.pack_cache`)."""
+    return load_rule_paths([Path(p) for p in paths], builtin=builtin, cache=cache)
 
 
 def bundle_summary(bundle: Bundle) -> dict[str, Any]:
@@ -110,7 +119,7 @@ class Engine:
         self._seen: set[tuple[Any, ...]] = set()
         # grouping rules: rule id -> group key -> members (context, objects, automatic evidence)
         self._groups: dict[str, dict[bytes, list[tuple[dict[str, Any], list[ObjectRef], Any]]]] = {}
-        self.plans = {r.id: RulePlan(r) for r in rules}
+        self.plans = _Plans(rules)  # built when a rule first runs: most rules have nothing to look at
         self.prefilters = {r.id: prefilter_of(r) if prefilter else None for r in rules}
 
     def _time(self, rule_id: str, seconds: float) -> None:
@@ -363,7 +372,8 @@ class Engine:
                     }
                     auto = [
                         Evidence(type="text", label=f"{fh.count} matching line{'s' if fh.count != 1 else ''}",
-                                 path=fh.tf.path, lines=[(m.line, clip(m.text)) for m in list(fh.matches)[-20:]])
+                                 path=fh.tf.path,
+                                 lines=[(m.line + file_line_offset(fh.tf), clip(m.text)) for m in list(fh.matches)[-20:]])
                         for fh in grp.files[:5]
                     ]
                     full = self.plans[rule.id].holds(ctx, self.ev.fns, True)
@@ -397,6 +407,18 @@ def _key_text(key: Any) -> str:
     return key if isinstance(key, str) else orjson.dumps(key, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
+class _Plans(dict[str, RulePlan]):
+    """Rule id -> its :class:`RulePlan`, built on first use."""
+
+    def __init__(self, rules: list[Rule]):
+        super().__init__()
+        self.rules = {r.id: r for r in rules}
+
+    def __missing__(self, rule_id: str) -> RulePlan:
+        plan = self[rule_id] = RulePlan(self.rules[rule_id])
+        return plan
+
+
 class _DefaultRefs:
     """The default objects of a finding on ``obj`` (computed only for a finding)."""
 
@@ -407,10 +429,6 @@ class _DefaultRefs:
 
     def __call__(self) -> list[ObjectRef]:
         return _to_refs(self.obj)
-
-
-def _sort_key(f: Finding) -> tuple[Any, ...]:
-    return (-SEVERITY_RANK.get(f.severity, 0), f.rule_id, [str(o) for o in f.objects], f.message)
 
 
 def analyze_bundle(
@@ -429,7 +447,7 @@ def analyze_bundle(
     rule_list = rules.rules if isinstance(rules, LoadResult) else list(rules)
     engine = Engine(bundle, rule_list, profile=profile, progress=progress)
     engine.run(text_scan)
-    findings = sorted(engine.findings, key=_sort_key)
+    findings = sorted(engine.findings, key=report_order)
     result = AnalysisResult(
         bundle=bundle_summary(bundle),
         findings=findings,

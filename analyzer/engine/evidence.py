@@ -6,9 +6,12 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from analyzer.bundle.model import TextFile, ref_of
+from analyzer.bundle.model import TextFile, file_line_offset, ref_of
 from analyzer.engine.context import Evaluator, is_k8s_object
 from analyzer.engine.findings import Evidence
+from analyzer.engine.labels import field_label
+from analyzer.rules.functions import FUNCTION_TABLE
+from analyzer.rules.jmes_compile import compile_tree
 from analyzer.rules.model import EvidenceSpec, Rule
 from analyzer.rules.regex import Regex
 
@@ -34,12 +37,12 @@ def _clip_value(v: Any, depth: int = 0) -> Any:
     return v
 
 
-def select_lines(lines: list[str], grep: Regex | None, tail: int) -> list[tuple[int, str]]:
-    """The last ``tail`` lines (of those matching ``grep`` when given), numbered from 1."""
+def select_lines(lines: list[str], grep: Regex | None, tail: int, offset: int = 0) -> list[tuple[int, str]]:
+    """The last ``tail`` lines (of those matching ``grep`` when given), numbered from 1 + ``offset``."""
     if grep is None:
         start = max(0, len(lines) - tail)
-        return [(i + 1, clip(lines[i])) for i in range(start, len(lines))]
-    return [(i + 1, clip(lines[i])) for i in grep.grep(lines)[-tail:]]
+        return [(i + 1 + offset, clip(lines[i])) for i in range(start, len(lines))]
+    return [(i + 1 + offset, clip(lines[i])) for i in grep.grep(lines)[-tail:]]
 
 
 def _pick_pod(ctx: dict[str, Any]) -> dict[str, Any] | None:
@@ -83,6 +86,7 @@ class EvidenceCollector:
 
     def collect(self, rule: Rule, ctx: dict[str, Any]) -> list[Evidence]:
         out: list[Evidence] = []
+        self._rule = rule
         for spec in rule.evidence:
             handler = getattr(self, f"_{spec.type}")
             out.extend(handler(spec, ctx))
@@ -93,16 +97,26 @@ class EvidenceCollector:
         v = self.ev.eval(spec.expr, ctx)
         if v is None or v == [] or v == {}:
             return []
-        return [Evidence(type="field", label=spec.label, value=_clip_value(v))]
+        label = spec.label
+        if label == spec.expr.source:  # no label: the field path, not the rule's internal names
+            label = field_label(spec.expr, self._rule, ctx, self._eval_node)
+        return [Evidence(type="field", label=label, value=_clip_value(v))]
+
+    def _eval_node(self, node: dict[str, Any], ctx: dict[str, Any]) -> Any:
+        self.ev.fns.vars = ctx
+        return compile_tree(node, FUNCTION_TABLE)(ctx, self.ev.fns)
 
     def _objects(self, spec: EvidenceSpec, ctx: dict[str, Any]) -> list[Evidence]:
         assert spec.expr is not None
         v = self.ev.eval(spec.expr, ctx)
         items = v if isinstance(v, list) else [v]
+        label = spec.label
+        if label == spec.expr.source:
+            label = field_label(spec.expr, self._rule, ctx, self._eval_node, default="related objects")
         out = []
         for o in items[:MAX_RELATED]:
             if is_k8s_object(o):
-                out.append(Evidence(type="object", label=spec.label, value=ref_of(o)))
+                out.append(Evidence(type="object", label=label, value=ref_of(o)))
         return out
 
     def _log(self, spec: EvidenceSpec, ctx: dict[str, Any]) -> list[Evidence]:
@@ -131,7 +145,7 @@ class EvidenceCollector:
         tf = self.ev.bundle.log(ns, name, container, spec.previous)
         if tf is None:
             return []
-        lines = select_lines(self.lines_of(tf), spec.grep, spec.tail)
+        lines = select_lines(self.lines_of(tf), spec.grep, spec.tail, file_line_offset(tf))
         if not lines:
             return []
         label = spec.label or f"{'previous ' if spec.previous else ''}log of container {container}"
@@ -145,7 +159,7 @@ class EvidenceCollector:
         for rel, tf in self.ev.node_files_of(node):
             if not fnmatch.fnmatchcase(rel, spec.path):
                 continue
-            lines = select_lines(self.lines_of(tf), spec.grep, spec.tail)
+            lines = select_lines(self.lines_of(tf), spec.grep, spec.tail, file_line_offset(tf))
             if lines:
                 out.append(Evidence(type="node_file", label=spec.label or f"{rel} on {node}", path=tf.path,
                                     lines=lines))

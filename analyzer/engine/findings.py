@@ -90,6 +90,20 @@ class Finding:
         }
 
 
+def report_order(f: Finding) -> tuple[Any, ...]:
+    """The one order of findings in every report (text, Markdown, HTML, JSON...): current
+    before history, then severity (worst first), category, rule, objects, message."""
+    return (f.state != "current", -SEVERITY_RANK.get(f.severity, 0), f.category, f.rule_id,
+            [str(o) for o in f.objects], f.message)
+
+
+def history_headline(current: int, history: int) -> str | None:
+    """The opening line when nothing is failing now (shared by the text, Markdown and HTML reports)."""
+    if current or not history:
+        return None
+    return f"Nothing is failing now; {history} problem{'s' if history != 1 else ''} cleared before collection."
+
+
 @dataclass
 class RuleError:
     rule_id: str

@@ -16,7 +16,7 @@ from pathlib import Path
 from analyzer.engine.commands import _issues_as_rule_errors  # the same rule errors as analyze
 from analyzer.engine.evaluate import load_rules
 from analyzer.engine.findings import RuleError
-from analyzer.rules.loader import _expand, builtin_rules_dir
+from analyzer.rules.files import rule_sources
 from analyzer.rules.model import Rule
 
 
@@ -39,16 +39,8 @@ class LoadedPack:
 
 def rule_files(spec: RulePackSpec) -> list[tuple[str, Path]]:
     """(name shown in findings, file) of every rule file, in the loader's order."""
-    files: list[tuple[str, Path]] = []
-    if spec.builtin:
-        bdir = builtin_rules_dir()
-        if bdir is not None:
-            files += [("rules/" + p.relative_to(bdir).as_posix(), p) for p in _expand(bdir)]
-    for raw in spec.paths:
-        path = Path(raw)
-        if path.exists():
-            files += [(str(p), p) for p in _expand(path)]
-    return files
+    sources, _missing = rule_sources([Path(raw) for raw in spec.paths], spec.builtin)
+    return [(shown, path) for path, shown in sources]
 
 
 def rule_pack_hash(spec: RulePackSpec) -> str:

@@ -197,6 +197,6 @@ def local_copy(path: str) -> LocalCopy:
 
 def display_name(path: str) -> str:
     """A short name for a bundle: its file or directory name without the archive suffix."""
-    from analyzer.engine.commands import _bundle_name
+    from analyzer.report.render import bundle_name
 
-    return _bundle_name(Path(path.rstrip("/")))
+    return bundle_name(Path(path.rstrip("/")))

@@ -24,8 +24,18 @@ from markupsafe import Markup
 
 from analyzer import __version__
 from analyzer.bundle.model import Bundle
-from analyzer.engine.findings import SEVERITIES, SEVERITY_RANK, AnalysisResult, Evidence, Finding
+from analyzer.bundle.values import human_bytes, parse_quantity
+from analyzer.engine.findings import (
+    SEVERITIES,
+    SEVERITY_RANK,
+    AnalysisResult,
+    Evidence,
+    Finding,
+    history_headline,
+    report_order,
+)
 from analyzer.report.overview import POD_PHASES, ClusterOverview, compute_overview, format_bytes, format_cpu
+from analyzer.report.render import bundle_name
 from analyzer.report.sanitize import display_text, safe_url
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -94,6 +104,7 @@ class EvidenceView:
     more_lines: int = 0
     text: str = ""  # pretty JSON / one-line event / object ref
     event: dict[str, str] | None = None
+    quantities: list[tuple[str, str, str]] = field(default_factory=list)  # (key, human-readable, raw)
 
 
 @dataclass
@@ -160,14 +171,43 @@ def _evidence_view(e: Evidence) -> EvidenceView:
         view.text = "/".join(str(v.get(k)) for k in ("kind", "namespace", "name") if v.get(k))
     elif e.value is not None:
         view.text = _pretty(e.value)
+        view.quantities = byte_quantities(view.label, e.value)
     return view
 
 
-def _sort_key(f: Finding) -> tuple[Any, ...]:
-    return (
-        -SEVERITY_RANK.get(f.severity, 0), f.state != "current", f.category, f.rule_id,
-        [str(o) for o in f.objects], f.message,
-    )
+BYTE_WORDS = ("memory", "storage", "bytes", "size", "capacity", "allocatable", "hugepages")
+
+
+def byte_quantities(label: str, value: Any) -> list[tuple[str, str, str]]:
+    """Sizes in bytes in a field's value, human-readable (33443027968 -> 31.1 GiB) with the raw
+    value: a scalar under a label that names a size, or such keys of a mapping (one level down)."""
+    def is_size(key: str) -> bool:
+        k = key.lower()
+        return any(w in k for w in BYTE_WORDS)
+
+    def human(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            return None
+        n = parse_quantity(v)
+        return human_bytes(n) if n is not None and abs(n) >= 1024 and str(v) != human_bytes(n) else None
+
+    out: list[tuple[str, str, str]] = []
+    last = label.rsplit(".", 1)[-1]
+    if not isinstance(value, dict | list):
+        h = human(value) if is_size(last) else None
+        return [(last, h, str(value))] if h else []
+    items = value.items() if isinstance(value, dict) else ()
+    for k, v in items:
+        if isinstance(v, dict):
+            for k2, v2 in v.items():
+                h = human(v2) if isinstance(k2, str) and (is_size(k2) or is_size(str(k))) else None
+                if h:
+                    out.append((f"{k}.{k2}", h, str(v2)))
+        elif isinstance(k, str) and (is_size(k) or is_size(last)):
+            h = human(v)
+            if h:
+                out.append((k, h, str(v)))
+    return out[:20]
 
 
 def _finding_views(findings: list[Finding], start: int, open_budget: int) -> list[FindingView]:
@@ -226,7 +266,7 @@ def _header(result: AnalysisResult, bundle: Bundle | None, problems: int) -> dic
     collector = collector_raw if isinstance(collector_raw := manifest.get("collector"), dict) else {}
     source = str(info.get("source") or (bundle.source if bundle else "") or "")
     collected = info.get("collected_at") or (bundle.collected_at.isoformat() if bundle and bundle.collected_at else "")
-    name = cluster.get("context") or cluster.get("server") or (Path(source).name if source else "") or "bundle"
+    name = bundle_name(source) if source else (cluster.get("context") or cluster.get("server") or "bundle")
     rows = [
         ("Bundle", source),
         ("Format", str(info.get("format") or (bundle.format if bundle else "") or "")),
@@ -268,11 +308,14 @@ def _verdicts(result: AnalysisResult) -> list[dict[str, str]]:
 
 def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
     """The whole report as one HTML document (a str; the caller writes it as UTF-8)."""
-    ordered = sorted(result.findings, key=_sort_key)
-    active = [f for f in ordered if not f.waived]
+    ordered = sorted(result.findings, key=report_order)
+    current = [f for f in ordered if not f.waived and f.state != "history"]
+    history = [f for f in ordered if not f.waived and f.state == "history"]
     waived = [f for f in ordered if f.waived]
-    active_views = _finding_views(active, 0, OPEN_EVIDENCE)
-    waived_views = _finding_views(waived, len(active), 0)
+    current_views = _finding_views(current, 0, OPEN_EVIDENCE)
+    history_views = _finding_views(history, len(current), 0)
+    active_views = current_views + history_views
+    waived_views = _finding_views(waived, len(active_views), 0)
     overview = compute_overview(bundle) if bundle is not None else ClusterOverview()
     events = overview.warning_events
     shown_events = events[-MAX_EVENTS:]
@@ -302,7 +345,9 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
         rule_rows=_rule_rows(active_views),
         categories=categories,
         namespaces=namespaces,
-        findings=active_views,
+        findings=current_views,
+        history=history_views,
+        headline=history_headline(len(current_views), len(history_views)),
         waived=waived_views,
         rule_errors=result.rule_errors,
         verdicts=verdicts[:MAX_VERDICTS],

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from analyzer.bundle.model import Bundle
-from analyzer.engine.findings import SEVERITIES, SEVERITY_RANK, AnalysisResult, Finding
+from analyzer.engine.findings import SEVERITIES, AnalysisResult, Finding, history_headline, report_order
 from analyzer.report.sanitize import display_text, one_line
 
 MAX_FINDINGS = 20  # findings listed; the rest are counted
@@ -58,8 +58,19 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _sort_key(f: Finding) -> tuple[Any, ...]:
-    return (-SEVERITY_RANK.get(f.severity, 0), f.state != "current", f.category, f.rule_id, [str(o) for o in f.objects])
+def md_prose_with_code(value: Any, limit: int = MAX_TEXT) -> str:
+    """Prose whose `backticked` parts (commands in a next step) become code spans; the rest is
+    escaped as :func:`md_text`.  Whatever the text holds, each part goes through md_code or md_text."""
+    text = one_line(value, limit)
+    parts = text.split("`")
+    if len(parts) < 3:
+        return md_text(text, limit)
+    if len(parts) % 2 == 0:  # an unpaired backtick: the last one stays text
+        parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    def prose(p: str) -> str:  # md_text trims: keep the spaces around the code spans
+        return (" " if p[:1].isspace() else "") + md_text(p, limit) + (" " if p[-1:].isspace() and p.strip() else "")
+
+    return "".join(md_code(p, limit) if i % 2 else prose(p) for i, p in enumerate(parts))
 
 
 def _code_line(value: Any, limit: int = 240) -> str:
@@ -101,54 +112,75 @@ def _header(result: AnalysisResult, bundle: Bundle | None) -> list[str]:
     ]
 
 
+def _finding_item(i: int, f: Finding) -> list[str]:
+    """One numbered finding: title, objects, message, since, one piece of evidence, next step."""
+    state = " (cleared before collection)" if f.state == "history" else ""
+    out = [f"{i}. **{f.severity.upper()}** {md_code(f.rule_id, 80)} {md_text(f.title, 200)}{state}"]
+    pad = " " * len(f"{i}. ")  # sub-items must be indented to the item's content
+    if f.objects:
+        objs = ", ".join(md_code(str(o), 200) for o in f.objects[:MAX_OBJECTS])
+        more = f" and {len(f.objects) - MAX_OBJECTS} more" if len(f.objects) > MAX_OBJECTS else ""
+        out.append(f"{pad}- Objects: {objs}{more}")
+    out.append(f"{pad}- {md_text(f.message)}")
+    if f.group:
+        out.append(f"{pad}- Group: {f.group['size']} by {md_text(f.group['by'], 60)} {md_code(f.group['key'], 80)}")
+    if f.since:
+        out.append(f"{pad}- Since: {md_code(f.since, 60)}")
+    where, lines = _evidence_lines(f)
+    if lines:
+        out.append(f"{pad}- Evidence{': ' + md_code(where, 200) if where else ''}")
+        out.append("")
+        out += md_block(lines, indent=pad + "  ")
+        out.append("")
+    if f.remediation:
+        out.append(f"{pad}- Next step: {md_prose_with_code(f.remediation)}")
+    return out
+
+
 def render_markdown(result: AnalysisResult, bundle: Bundle | None = None) -> str:
     """A short Markdown summary: counts, the top findings with one piece of evidence each."""
     summary = result.summary()
     by_sev = summary["by_severity"]
-    active = sorted((f for f in result.findings if not f.waived), key=_sort_key)
+    ordered = sorted((f for f in result.findings if not f.waived), key=report_order)
+    active = [f for f in ordered if f.state != "history"]
+    history = [f for f in ordered if f.state == "history"]
     out = ["# kbundle analysis", ""]
     out += _header(result, bundle)
     counts = ", ".join(f"**{by_sev.get(s, 0)} {s}**" if s == "critical" else f"{by_sev.get(s, 0)} {s}" for s in SEVERITIES)
     out.append(f"- Findings: {counts}" + (f" ({summary['waived']} waived)" if summary["waived"] else "")
+               + (f"; {len(history)} of them history (cleared before collection)" if history else "")
                + f"; {result.rules_run} rules run")
     if result.rule_errors or result.problems:
         out.append(f"- {_plural(len(result.rule_errors), 'rule error')}, {_plural(len(result.problems), 'bundle problem')}"
                    " (listed below)")
     out.append("")
+    headline = history_headline(len(active), len(history))
+    if headline:
+        out += [f"**{headline}**", ""]
     if summary["by_category"]:
         out += ["| Category | critical | warning | info |", "| --- | ---: | ---: | ---: |"]
         for cat, c in sorted(summary["by_category"].items(), key=lambda kv: tuple(-kv[1].get(s, 0) for s in SEVERITIES)):
             out.append(f"| {md_code(cat, 60, in_table=True)} | {c.get('critical', 0)} | {c.get('warning', 0)} | {c.get('info', 0)} |")
         out.append("")
-    out.append("## Top findings" if active else "## No findings")
+    out.append("## Top findings" if active else "## No current findings" if history else "## No findings")
     out.append("")
     for i, f in enumerate(active[:MAX_FINDINGS], 1):
-        state = " (cleared before collection)" if f.state == "history" else ""
-        out.append(f"{i}. **{f.severity.upper()}** {md_code(f.rule_id, 80)} {md_text(f.title, 200)}{state}")
-        pad = " " * len(f"{i}. ")  # sub-items must be indented to the item's content
-        if f.objects:
-            objs = ", ".join(md_code(str(o), 200) for o in f.objects[:MAX_OBJECTS])
-            more = f" and {len(f.objects) - MAX_OBJECTS} more" if len(f.objects) > MAX_OBJECTS else ""
-            out.append(f"{pad}- Objects: {objs}{more}")
-        out.append(f"{pad}- {md_text(f.message)}")
-        if f.group:
-            out.append(f"{pad}- Group: {f.group['size']} by {md_text(f.group['by'], 60)} {md_code(f.group['key'], 80)}")
-        if f.since:
-            out.append(f"{pad}- Since: {md_code(f.since, 60)}")
-        where, lines = _evidence_lines(f)
-        if lines:
-            out.append(f"{pad}- Evidence{': ' + md_code(where, 200) if where else ''}")
-            out.append("")
-            out += md_block(lines, indent=pad + "  ")
-            out.append("")
-        if f.remediation:
-            out.append(f"{pad}- Next step: {md_text(f.remediation)}")
+        out += _finding_item(i, f)
     rest = active[MAX_FINDINGS:]
     if rest:
         c = Counter(f.severity for f in rest)
         detail = ", ".join(f"{c[s]} {s}" for s in SEVERITIES if c.get(s))
         out += ["", f"_{_plural(len(rest), 'more finding')} not listed ({detail}); the HTML report (`--format html`) "
                     "has them all._"]
+    if history:
+        rules = len({f.rule_id for f in history})
+        out += ["", "<details>", f"<summary>History: {_plural(len(history), 'problem')} of {_plural(rules, 'rule')} "
+                "cleared before collection</summary>", ""]
+        for i, f in enumerate(history[:MAX_FINDINGS], 1):
+            out += _finding_item(i, f)
+        if len(history) > MAX_FINDINGS:
+            out += ["", f"_{_plural(len(history) - MAX_FINDINGS, 'more')} not listed._"]
+        out += ["", "</details>"]
     if result.rule_errors:
         out += ["", f"## Rule errors ({len(result.rule_errors)})", ""]
         out += [f"- {md_code(e.rule_id, 80)}: {md_text(e.error, 300)}" for e in result.rule_errors[:MAX_LIST]]

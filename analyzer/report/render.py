@@ -7,6 +7,7 @@ imported only when asked for.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from analyzer.bundle.model import Bundle
@@ -15,15 +16,31 @@ from analyzer.engine.findings import AnalysisResult
 FORMATS = ("text", "json", "html", "markdown", "junit", "sarif")
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar", ".zip", ".json", ".yaml", ".yml")
+
+
+def bundle_name(source: str | Path) -> str:
+    """The name a bundle goes by in reports and report file names: its file or directory
+    name without the archive suffix (``must-gather.tar.xz`` -> ``must-gather``)."""
+    path = Path(source)
+    name = path.resolve().name if str(source) in (".", "") else path.name
+    for suffix in ARCHIVE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name or "bundle"
+
+
 class FormatUnavailable(ValueError):
     """The format is unknown or its renderer is not installed."""
 
 
-def render(result: AnalysisResult, bundle: Bundle | None, fmt: str, rules_meta: list[dict[str, Any]]) -> str:
+def render(result: AnalysisResult, bundle: Bundle | None, fmt: str, rules_meta: list[dict[str, Any]],
+           color: bool = False) -> str:
+    """The report in ``fmt``; ``color``: severities in colour (text on a terminal only)."""
     if fmt == "text":
         from analyzer.report.text_report import render_text
 
-        return render_text(result, rules_meta)
+        return render_text(result, rules_meta, color=color)
     if fmt == "json":
         from analyzer.report.json_report import render_json
 

@@ -1,6 +1,8 @@
-"""The terminal report of ``kbundle analyze``: findings worst first, grouped by rule, each
-with its message, objects, an evidence excerpt and the next step; then rule errors, bundle
-problems, expired waivers and a summary.  Every bundle string has its control characters
+"""The terminal report of ``kbundle analyze``: current findings first, worst first (the one
+order of :func:`analyzer.engine.findings.report_order`), grouped by rule, each with its message,
+objects, an evidence excerpt and the next step; then the history (problems cleared before
+collection) one line each; then rule errors, bundle problems, expired waivers and a summary.
+Severities are coloured on a terminal only.  Every bundle string has its control characters
 made visible (a log line must not drive the terminal)."""
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ from itertools import groupby
 from typing import Any
 
 from analyzer.bundle.commands import verdict_lines
-from analyzer.engine.findings import SEVERITIES, AnalysisResult, Evidence, Finding
+from analyzer.engine.findings import (
+    SEVERITIES,
+    AnalysisResult,
+    Evidence,
+    Finding,
+    history_headline,
+    report_order,
+)
 from analyzer.report.sanitize import display_text, one_line
 
 MAX_EVIDENCE_ITEMS = 4
@@ -72,7 +81,26 @@ def _finding(f: Finding) -> list[str]:
     return out
 
 
-def render_text(result: AnalysisResult, rules_meta: list[dict[str, Any]] | None = None) -> str:
+# ANSI colours of the severities (used only on a terminal: see analyzer.console.color_enabled).
+SEVERITY_COLORS = {"critical": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
+RESET = "\x1b[0m"
+MAX_HISTORY = 25  # history findings listed (one line each)
+
+
+def _severity(sev: str, color: bool, width: int = 8) -> str:
+    word = f"{sev.upper():<{width}}"
+    return f"{SEVERITY_COLORS.get(sev, '')}{word}{RESET}" if color and sev in SEVERITY_COLORS else word
+
+
+def _history_line(f: Finding) -> str:
+    objs = ", ".join(one_line(str(o)) for o in f.objects[:3]) or "(cluster)"
+    if len(f.objects) > 3:
+        objs += f" and {len(f.objects) - 3} more"
+    when = f" at {one_line(f.since)}" if f.since else ""
+    return f"  {f.rule_id}  {objs}{when}: {one_line(f.message, 160)}"
+
+
+def render_text(result: AnalysisResult, rules_meta: list[dict[str, Any]] | None = None, color: bool = False) -> str:
     b = result.bundle
     out: list[str] = []
     out.append(f"kbundle analysis of {one_line(b.get('source') or '')}")
@@ -83,19 +111,32 @@ def render_text(result: AnalysisResult, rules_meta: list[dict[str, Any]] | None 
         f"{len(b.get('nodes') or [])} nodes, {len(b.get('namespaces') or [])} namespaces"
     )
     out.append("")
-    if not result.findings:
-        out.append("No findings.")
-        out.append("")
-    for (sev, rule_id), group in groupby(result.findings, key=lambda f: (f.severity, f.rule_id)):
+    ordered = sorted(result.findings, key=report_order)
+    current = [f for f in ordered if f.state != "history"]
+    history = [f for f in ordered if f.state == "history"]
+    headline = history_headline(len(current), len(history))
+    if headline:
+        out += [headline, ""]
+    elif not result.findings:
+        out += ["No findings.", ""]
+    for (sev, rule_id), group in groupby(current, key=lambda f: (f.severity, f.rule_id)):
         items = list(group)
         first = items[0]
-        out.append(f"{sev.upper():<8} {rule_id}  {one_line(first.title)}  ({len(items)})")
+        out.append(f"{_severity(sev, color)} {rule_id}  {one_line(first.title)}  ({len(items)})")
         for f in items[:MAX_FINDINGS_PER_RULE]:
             out.extend(_finding(f))
         if len(items) > MAX_FINDINGS_PER_RULE:
             out.append(f"  ... {len(items) - MAX_FINDINGS_PER_RULE} more (see --format json/html)")
         if first.references:
             out.append("  references: " + " ".join(one_line(r) for r in first.references))
+        out.append("")
+    if history:
+        rules = len({f.rule_id for f in history})
+        out.append(f"History: {len(history)} problem{'s' if len(history) != 1 else ''} of {rules} "
+                   f"rule{'s' if rules != 1 else ''} cleared before collection (evidence: --format json/html)")
+        out += [_history_line(f) for f in history[:MAX_HISTORY]]
+        if len(history) > MAX_HISTORY:
+            out.append(f"  ... {len(history) - MAX_HISTORY} more")
         out.append("")
     if result.rule_errors:
         out.append(f"Rule errors ({len(result.rule_errors)}): these rules did not run to the end")
@@ -122,12 +163,12 @@ def render_text(result: AnalysisResult, rules_meta: list[dict[str, Any]] | None 
         out.append("")
     s = result.summary()
     sev = ", ".join(f"{s['by_severity'].get(k, 0)} {k}" for k in SEVERITIES)
-    history = sum(1 for f in result.findings if f.state == "history" and not f.waived)
+    history_count = sum(1 for f in result.findings if f.state == "history" and not f.waived)
     parts = [sev]
     if s["waived"]:
         parts.append(f"{s['waived']} waived")
-    if history:
-        parts.append(f"{history} history")
+    if history_count:
+        parts.append(f"{history_count} history")
     out.append(
         f"Summary: {'; '.join(parts)}. {result.rules_run} rules run, {len(result.skipped_rules)} had nothing to "
         f"look at, {len(result.rule_errors)} rule error(s), {len(result.problems)} bundle problem(s)."

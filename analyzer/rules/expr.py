@@ -70,7 +70,7 @@ class Expr:
     parsed: dict[str, Any]
     functions: list[str] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)
-    fn: Any = None
+    fn: Any = field(default_factory=lambda: None)  # no class attribute: see __getattr__
     # Names read from the evaluation context itself (bare root fields and var('x')); None when
     # the expression may read any of them (``@`` or ``*`` at the root, var() of a computed name).
     context_reads: frozenset[str] | None = frozenset()
@@ -79,6 +79,19 @@ class Expr:
 
     def __str__(self) -> str:
         return self.source
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The evaluator is a closure: pickled (by the pack cache) without it, rebuilt on load.
+        return {k: v for k, v in self.__dict__.items() if k != "fn"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # fn: rebuilt when first used (__getattr__)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "fn" and "parsed" in self.__dict__:
+            fn = self.fn = compile_tree(self.parsed, FUNCTION_TABLE)
+            return fn
+        raise AttributeError(name)
 
 
 # Levels of nesting an expression may have (the pack needs 20).  Parsing, compiling and

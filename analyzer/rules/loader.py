@@ -17,9 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import analyzer
 from analyzer.rules.defs import NAME_RE, Defs, check_defs, load_defs, table_expr
 from analyzer.rules.expr import Expr, ExprError, compile_expr, expr_from_tree
+from analyzer.rules.files import (  # noqa: F401 - builtin_rules_dir and DEFS_DIR re-exported
+    DEFS_DIR,
+    builtin_rules_dir,
+    implicit_sources,
+    rule_sources,
+)
 from analyzer.rules.model import (
     BASE_VARIABLES,
     CATEGORIES,
@@ -60,17 +65,6 @@ EVIDENCE_KEYS = {
 EXAMPLE_KEYS = ("name", "expect", "objects", "files", "cluster_version", "collected_at", "count")
 FILE_KEYS = ("rules", "defs", "tables")
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
-RULE_FILE_SUFFIXES = (".yaml", ".yml")
-DEFS_DIR = "defs"  # built-in defs and tables, loaded for every rule file
-
-
-def builtin_rules_dir() -> Path | None:
-    """The built-in rule pack: ``analyzer/builtin_rules`` in a wheel, ``<repo>/rules`` in a checkout."""
-    pkg = Path(analyzer.__file__).resolve().parent
-    for d in (pkg / "builtin_rules", pkg.parent / "rules"):
-        if d.is_dir():
-            return d
-    return None
 
 
 @dataclass
@@ -633,41 +627,27 @@ def load_rule_text(text: str, source: str, defs: Defs | None = None) -> LoadResu
     return _compile_file(pf, all_defs)
 
 
-def _expand(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in RULE_FILE_SUFFIXES and p.is_file()
-                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
-    return [path]
-
-
-def load_rule_paths(paths: list[Path], builtin: bool = False) -> LoadResult:
+def load_rule_paths(paths: list[Path], builtin: bool = False, cache: bool = False) -> LoadResult:
     """Load the built-in pack (if ``builtin``) and every rule file of ``paths`` (files or
     directories, ``*.yaml``/``*.yml`` recursively).  The defs and tables of every file, and
-    those of the built-in ``defs/`` directory, are visible to every rule.  Duplicate ids are issues; the first occurrence is kept."""
-    res = LoadResult()
-    sources: list[tuple[Path, str]] = []
-    bdir = builtin_rules_dir()
-    implicit: set[str] = set()  # built-in defs files read for their defs only (not counted as files read)
-    if bdir is not None:
-        # the built-in defs and tables are there for every rule file, the built-in rules only when asked
-        for p in _expand(bdir) if builtin else _expand(bdir / DEFS_DIR) if (bdir / DEFS_DIR).is_dir() else []:
-            sources.append((p, "rules/" + p.relative_to(bdir).as_posix()))
-            if not builtin:
-                implicit.add(sources[-1][1])
-    for path in paths:
-        path = Path(path)
-        if not path.exists():
-            res.issues.append(LintIssue(str(path), 0, "", "no such file or directory"))
-            continue
-        for p in _expand(path):
-            sources.append((p, str(p)))
+    those of the built-in ``defs/`` directory, are visible to every rule.  Duplicate ids are
+    issues; the first occurrence is kept.  ``cache``: reuse the result of an earlier load of
+    the same files (:mod:`analyzer.rules.pack_cache`; its key covers the defs files too)
+    instead of parsing, linting and compiling them again."""
+    sources, missing = rule_sources(paths, builtin)
+    implicit = implicit_sources(sources, builtin)
+    if cache and not missing:
+        from analyzer.rules.pack_cache import cached_load
+
+        return cached_load(sources, lambda: _load_sources(sources, [], implicit))
+    return _load_sources(sources, [LintIssue(m, 0, "", "no such file or directory") for m in missing], implicit)
+
+
+def _load_sources(sources: list[tuple[Path, str]], missing: list[LintIssue], implicit: set[str]) -> LoadResult:
+    """Parse every file, gather the defs and tables of all of them, then compile the rules."""
+    res = LoadResult(issues=list(missing))
     parsed: list[_ParsedFile] = []
-    defs_files: set[Path] = set()
     for p, shown in sources:
-        if p.resolve() in defs_files:
-            continue  # a built-in defs file also named by a path
-        if bdir is not None and p.resolve().parent == (bdir / DEFS_DIR).resolve():
-            defs_files.add(p.resolve())
         try:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:

@@ -19,6 +19,7 @@ filter, every loop iteration and every output chunk.
 
 from __future__ import annotations
 
+import marshal
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -300,6 +301,10 @@ ENV = _env()
 FILTERS = ("quantity", "human_bytes", "human_duration", "age", "exit_code")
 
 
+def _is_jinja(source: str) -> bool:
+    return "{{" in source or "{%" in source or "{#" in source
+
+
 class Template:
     """A template; plain strings without ``{{``/``{%`` skip Jinja entirely.
 
@@ -314,7 +319,7 @@ class Template:
         self._tpl: Any = None
         self._ast: Any = None
         self.names: frozenset[str] = frozenset()  # the context names it reads
-        if "{{" in source or "{%" in source or "{#" in source:
+        if _is_jinja(source):
             try:
                 parsed = ENV.parse(source)
                 self.names = frozenset(meta.find_undeclared_variables(parsed))
@@ -330,12 +335,34 @@ class Template:
             except RecursionError:
                 raise TemplateError("template nested too deeply") from None
 
+    def __getstate__(self) -> tuple[str, bytes | None, frozenset[str]]:
+        """Pickled (by the pack cache) as its source, the names it reads and, for a Jinja
+        template, the Python code Jinja compiles its bounded tree to (marshalled: loops and
+        ``~`` keep their limits), so that a cached pack renders without compiling."""
+        code = None
+        if self._tpl is not None or self._ast is not None:
+            try:
+                code = marshal.dumps(ENV.compile(_bound_tree(ENV.parse(self.source), self.source)))
+            except Exception:  # noqa: BLE001 - then it is compiled when first rendered
+                code = None
+        return (self.source, code, self.names)
+
+    def __setstate__(self, state: tuple[str, bytes | None, frozenset[str]]) -> None:
+        self.source, code, self.names = state
+        self._tpl = None
+        self._ast = code if code is not None else (self.source if _is_jinja(self.source) else None)
+
     def render(self, ctx: dict[str, Any]) -> str:
         """The rendered text; :class:`TemplateLimitError` past the time budget or a size limit."""
         if self._tpl is None:
             if self._ast is None:
                 return self.source
-            self._tpl = ENV.from_string(self._ast)
+            if isinstance(self._ast, bytes):  # compiled code from the pack cache
+                self._tpl = ENV.template_class.from_code(ENV, marshal.loads(self._ast), ENV.make_globals(None))
+            elif isinstance(self._ast, str):  # a cached template whose code could not be kept
+                self._tpl = ENV.from_string(_bound_tree(ENV.parse(self._ast), self._ast))
+            else:
+                self._tpl = ENV.from_string(self._ast)
             self._ast = None
         outer = getattr(_render, "deadline", None)
         if outer is None:

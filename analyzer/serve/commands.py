@@ -15,7 +15,7 @@ from analyzer.serve.kubeconfig import context_name, write_kubeconfig
 
 
 def _err(message: str) -> None:
-    print(f"kbundle serve: error: {message}", file=sys.stderr, flush=True)
+    print(f"kbundle: error: {message}", file=sys.stderr, flush=True)
 
 
 def _is_loopback(address: str) -> bool:

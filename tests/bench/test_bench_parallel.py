@@ -31,7 +31,7 @@ def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _analyse(path: Path, jobs: int) -> tuple[dict, parallel.TextScan]:
-    rules = load_rules([], builtin=True).rules
+    rules = load_rules([], builtin=True, cache=True).rules
     scan = parallel.TextScan(rules, jobs=jobs)
     with open_bundle(path, on_source=scan.on_source) as b:
         return outcome(analyze_bundle(b, rules, text_scan=scan)), scan
@@ -90,7 +90,7 @@ def test_child_failure_falls_back_to_scanning_here(synthetic: Path, two_cpus: No
 
 def test_decision_by_size_environment_and_archive(synthetic: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    rules = load_rules([], builtin=True).rules
+    rules = load_rules([], builtin=True, cache=True).rules
     monkeypatch.setattr(parallel, "available_cpus", lambda: 2)
     monkeypatch.delenv("KBUNDLE_JOBS", raising=False)
     source = open_source(str(synthetic), ReadLimits())

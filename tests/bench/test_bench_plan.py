@@ -51,7 +51,7 @@ def _both_ways(bundle_path: Path, rules: list[Any], monkeypatch: pytest.MonkeyPa
 
 
 def test_builtin_pack_same_findings_as_in_order_evaluation(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rules = load_rules([], builtin=True).rules
+    rules = load_rules([], builtin=True, cache=True).rules
     planned, reference = _both_ways(synthetic, rules, monkeypatch)
     assert len(planned["findings"]) > 20  # the synthetic bundle has pods in every failure state
     assert planned["findings"] == reference["findings"]
@@ -59,11 +59,12 @@ def test_builtin_pack_same_findings_as_in_order_evaluation(synthetic: Path, monk
     assert set(planned["errors"]) <= set(reference["errors"])
 
 
+@pytest.mark.slow  # every recorded bundle analysed twice: minutes on a loaded 2-core machine
 def test_recorded_bundles_same_findings_as_in_order_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
     bundles = recorded_bundles()
     if not bundles:
         pytest.skip("no recorded bundles")
-    rules = load_rules([], builtin=True).rules
+    rules = load_rules([], builtin=True, cache=True).rules
     for path in bundles:
         planned, reference = _both_ways(path, rules, monkeypatch)
         assert planned["findings"] == reference["findings"], path.name

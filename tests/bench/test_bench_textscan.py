@@ -13,7 +13,7 @@ from analyzer.engine.textscan import TextScanner, minimal_literals
 
 
 def _groups(path: Path, prefilter: bool) -> dict:
-    rules = load_rules([], builtin=True).rules
+    rules = load_rules([], builtin=True, cache=True).rules
     with open_bundle(path) as b:
         scanner = TextScanner(b, rules)
         if not prefilter:

@@ -19,7 +19,8 @@ CAPTURES = {
 }
 
 
-@pytest.mark.parametrize("fmt", sorted(CAPTURES))
+@pytest.mark.parametrize("fmt", [pytest.param(f, marks=pytest.mark.slow) if f == "must-gather" else f
+                                 for f in sorted(CAPTURES)])
 def test_inspect_realdata(realdata, fmt):
     path = realdata / CAPTURES[fmt]
     if not path.exists():
@@ -55,19 +56,19 @@ def test_troubleshoot_realdata_details(realdata):
         assert all("/all-logs/" not in tf.path for tf in b.logs.values())
 
 
-def test_must_gather_realdata_details(realdata):
+def test_must_gather_realdata_details(must_gather, realdata):
     from tests.bundle.test_bundle_realdata_all import count_must_gather_pods_nodes
 
+    b = must_gather  # read once per session (tests/conftest.py)
     expected = count_must_gather_pods_nodes(realdata / CAPTURES["must-gather"])
-    with open_bundle(realdata / CAPTURES["must-gather"]) as b:
-        assert {k: len(b.objects(k)) for k in expected} == dict(expected)
-        assert {n for n, _ in b.node_files} <= set(b.node_names())
-        assert len(b.node_names()) == 6
-        assert b.get("ClusterVersion", None, "version") is not None
-        assert any(k.startswith("host_service_logs/masters/") for k in b.other_files)
-        assert not any(tf.path.endswith(".insecure.log") for tf in b.logs.values())
-        pod = next(p for p in b.objects("Pod") if b.node_of(p) is not None)
-        assert pod in b.pods_on_node(pod["spec"]["nodeName"])
+    assert {k: len(b.objects(k)) for k in expected} == dict(expected)
+    assert {n for n, _ in b.node_files} <= set(b.node_names())
+    assert len(b.node_names()) == 6
+    assert b.get("ClusterVersion", None, "version") is not None
+    assert any(k.startswith("host_service_logs/masters/") for k in b.other_files)
+    assert not any(tf.path.endswith(".insecure.log") for tf in b.logs.values())
+    pod = next(p for p in b.objects("Pod") if b.node_of(p) is not None)
+    assert pod in b.pods_on_node(pod["spec"]["nodeName"])
 
 
 def test_cluster_info_dump_realdata_details(realdata):

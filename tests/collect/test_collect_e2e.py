@@ -286,7 +286,7 @@ def test_unreachable_cluster_exit_2_one_line_nothing_written(tmp_path: Path) -> 
 def test_kubectl_missing_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     rc, err = collect(tmp_path / "kubeconfig", tmp_path / "out.tar.gz")
-    assert rc == 2 and err.strip() == ("kbundle collect: kubectl not found on PATH; install kubectl "
+    assert rc == 2 and err.strip() == ("kbundle: error: kubectl not found on PATH; install kubectl "
                                        "(or put it on PATH) and retry")
 
 

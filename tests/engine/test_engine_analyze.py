@@ -143,7 +143,8 @@ def test_findings_evidence_and_scopes(bundle, rules_dir):
     by_rule = {}
     for f in doc["findings"]:
         by_rule.setdefault(f["rule_id"], []).append(f)
-    assert list(by_rule) == ["POD-OOMKILLED", "NODE-NOT-READY", "APP-DB-ERRORS", "CLUSTER-NODES-NOT-READY"]  # severity order
+    # the report order: severity, then category (cluster before workloads), then rule
+    assert list(by_rule) == ["POD-OOMKILLED", "NODE-NOT-READY", "CLUSTER-NODES-NOT-READY", "APP-DB-ERRORS"]
     oom = by_rule["POD-OOMKILLED"][0]
     assert oom["message"] == "app of web-1 OOM-killed, exit 137 (SIGKILL: killed, often by the OOM killer or a failed probe)"
     assert oom["objects"] == [{"kind": "Pod", "namespace": "shop", "name": "web-1"}]
@@ -338,7 +339,7 @@ def test_output_file_and_html_default_path(bundle, rules_dir, tmp_path, monkeypa
     code, out, _ = run_cli("analyze", bundle, "--no-builtin", "--rules", rules_dir, "--format", "html",
                            "--fail-on", "never")
     assert code == 0
-    assert out.strip() == "reports/bundle-report.html"
+    assert out.strip() == "report written to reports/bundle-report.html"
     assert (tmp_path / "reports" / "bundle-report.html").read_text().lstrip().lower().startswith("<!doctype html")
 
 

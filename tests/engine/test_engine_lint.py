@@ -127,6 +127,6 @@ def test_text_scope_requirements(tmp_path):
 
 
 def test_missing_path_is_reported(tmp_path):
-    code, out, _ = run_cli("rules", "lint", tmp_path / "nope")
+    code, _out, err = run_cli("rules", "lint", tmp_path / "nope")
     assert code == 2
-    assert "no such file or directory" in out
+    assert err.startswith("kbundle: error: ") and "nope: no such file or directory" in err

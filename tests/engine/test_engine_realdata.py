@@ -14,7 +14,8 @@ CAPTURES = {
 }
 
 
-@pytest.mark.parametrize("fmt", sorted(CAPTURES))
+@pytest.mark.parametrize("fmt", [pytest.param(f, marks=pytest.mark.slow) if f == "must-gather" else f
+                                 for f in sorted(CAPTURES)])
 def test_builtin_rules_on_real_capture(fmt):
     path = REALDATA / CAPTURES[fmt]
     if not path.exists():

@@ -30,7 +30,7 @@ def _recorded_report() -> tuple[str, str]:
     reader = pytest.importorskip("analyzer.bundle.reader")
     evaluate = pytest.importorskip("analyzer.engine.evaluate")
     bundle = reader.open_bundle(root)
-    rules = evaluate.load_rules([], builtin=True)
+    rules = evaluate.load_rules([], builtin=True, cache=True)
     result = evaluate.analyze_bundle(bundle, rules.rules)
     return root.name, render_html(result, bundle)
 
@@ -117,3 +117,26 @@ def test_five_thousand_findings_load(tmp_path: Path) -> None:
     print("\n5000-findings report:", json.dumps(numbers))
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report-5000-findings.json").write_text(json.dumps(numbers, indent=2) + "\n")
+
+
+@needs_chromium
+def test_current_history_toggle(tmp_path: Path) -> None:
+    name, html = _recorded_report()
+    if name != "demo":
+        pytest.skip("needs the demo bundle (current and history findings)")
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    with Chromium(tmp_path / "profile") as browser:
+        browser.load(page.as_uri())
+        total = browser.evaluate("document.querySelectorAll('article.finding').length")
+        history = browser.evaluate("document.querySelectorAll('#history article.finding').length")
+        assert 0 < history < total
+        # The history is collapsed under its summary line: its findings are not visible.
+        assert browser.evaluate("document.querySelector('#history article.finding').checkVisibility()") is False
+        browser.evaluate("document.querySelector('input[name=state][value=history]').click()")
+        assert browser.evaluate("document.getElementById('f-count').textContent") == \
+            f"showing {total - history} of {total} findings"
+        browser.evaluate("document.querySelector('input[name=state][value=history]').click()")
+        browser.evaluate("document.querySelector('input[name=state][value=current]').click()")
+        assert browser.evaluate("document.getElementById('f-count').textContent") == \
+            f"showing {history} of {total} findings"

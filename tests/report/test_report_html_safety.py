@@ -75,7 +75,7 @@ def _hostile_report(tmp_path: Path) -> tuple[str, int]:
         root = write_native(tmp_path / "b", objects, logs, node_files, cluster_version="v1.29.4",
                             collected_at="2024-05-14T09:30:00Z")
         bundle = open_bundle(root)
-        engine_findings = analyze_bundle(bundle, load_rules([], builtin=True).rules).findings
+        engine_findings = analyze_bundle(bundle, load_rules([], builtin=True, cache=True).rules).findings
         assert any(HOSTILE_POD in str(o) for f in engine_findings for o in f.objects), "the engine found nothing"
         findings += engine_findings
     return render_html(hostile_result(findings), bundle), len(findings)

@@ -5,6 +5,7 @@ no traceback, nothing written outside the output path, temporary files removed).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+PROGRESS_LINE = re.compile(r"^(analyze|inspect) \[ *\d+\.\ds\] ")
 
 
 @dataclass
@@ -58,7 +60,9 @@ def sandbox(tmp_path: Path):
 def assert_one_line_error(r: Run, name_part: str) -> None:
     """Exit 2 with exactly one line on stderr that names the file."""
     assert r.code == 2, (r.code, r.stdout[-500:], r.stderr[-500:])
-    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    # progress lines ("analyze [  3.0s] reading; ...") appear when stderr is not a terminal and the
+    # work lasts a few seconds; they are not part of the error
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not PROGRESS_LINE.match(ln)]
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("kbundle: error:"), lines[0]
     assert name_part in lines[0], lines[0]

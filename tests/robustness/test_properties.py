@@ -17,7 +17,7 @@ from analyzer.bundle.reader import BundleError, open_bundle
 from analyzer.engine.evaluate import analyze_bundle, load_rules
 from analyzer.rules.loader import load_rule_text
 
-RULES = load_rules([], builtin=True).rules
+RULES = load_rules([], builtin=True, cache=True).rules
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False),
                     st.text(max_size=30), st.sampled_from(["", "137", "OOMKilled", "CrashLoopBackOff", "500m", "1Gi",

@@ -13,7 +13,7 @@ LINE = ('Nov 20 09:39:12 k3s-1 k3s[2211]: E1120 09:39:12.101231    2211 kubelet.
 
 
 def test_node_not_ready_quotes_the_k3s_journal():
-    rules = [r for r in load_rules([], builtin=True).rules if r.id == "NODE-NOT-READY"]
+    rules = [r for r in load_rules([], builtin=True, cache=True).rules if r.id == "NODE-NOT-READY"]
     b = Bundle(collected_at=datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
     b.add_object({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "k3s-1", "uid": "n"},
                   "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "KubeletNotReady",

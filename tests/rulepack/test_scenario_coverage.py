@@ -20,7 +20,7 @@ SCENARIOS = REPO.parent / "shared" / "scenarios.yaml"
 
 @pytest.fixture(scope="module")
 def rules():
-    loaded = load_rules([], builtin=True)
+    loaded = load_rules([], builtin=True, cache=True)
     assert not loaded.issues, [str(i) for i in loaded.issues[:5]]
     return loaded.rules
 

@@ -104,7 +104,7 @@ def test_serve_with_chosen_kubeconfig_stops_on_sigterm(sample_bundle_dir: Path, 
 def test_unreadable_bundle_is_one_line_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run([*CLI, str(tmp_path / "missing.tar.gz")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr.startswith("kbundle serve: error: ") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("kbundle: error: ") and proc.stderr.count("\n") == 1
     assert "missing.tar.gz" in proc.stderr and "Traceback" not in proc.stderr
 
 

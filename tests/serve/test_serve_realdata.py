@@ -14,7 +14,8 @@ from analyzer.serve.server import BundleServer
 REAL_BUNDLES = ["troubleshoot-k3d-bundle/support-bundle.tar.gz", "must-gather-metal/must-gather-metal.tar.xz"]
 
 
-@pytest.fixture(scope="module", params=REAL_BUNDLES, ids=["troubleshoot", "must-gather"])
+@pytest.fixture(scope="module", params=[REAL_BUNDLES[0], pytest.param(REAL_BUNDLES[1], marks=pytest.mark.slow)],
+                ids=["troubleshoot", "must-gather"])
 def real(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, kubectl_bin: str
          ) -> Iterator[tuple[BundleServer, Kubectl]]:
     yield from serve_realdata(request.param, tmp_path_factory, kubectl_bin)

@@ -289,7 +289,7 @@ def _log_section(ctx: ReadContext, path: str, lines: list[str], i: int) -> int:
     if j >= len(lines):
         ctx.problem(path, f"log section of {ns}/{pod} container {container} has no END marker (truncated?)")
     body = "".join(lines[first:j]).encode("utf-8")
-    _add_log(ctx, path, ns, pod, container, body)
+    _add_log(ctx, path, ns, pod, container, body, first_line=first + 1)
     end_len = 0
     k = j
     while k < len(lines) and end_len < len(end_marker):  # skip the (possibly wrapped) END marker
@@ -313,10 +313,14 @@ def _log_sections(ctx: ReadContext, path: str, text: str, expect: tuple[str, str
         ctx.problem(path, f"no log sections found for {ns}/{pod}")
 
 
-def _add_log(ctx: ReadContext, path: str, ns: str, pod: str, container: str, body: bytes) -> None:
+def _add_log(ctx: ReadContext, path: str, ns: str, pod: str, container: str, body: bytes,
+             first_line: int = 1) -> None:
+    """A log section of ``path`` whose first line is line ``first_line`` of the file (evidence
+    cites lines of the file, see :func:`analyzer.bundle.model.file_line_offset`)."""
     reason = log_fetch_error(body)
     if reason is not None:
         ctx.problem(path, f"{ns}/{pod} container {container}: log not collected: {reason}")
         return
     vpath = f"logs/{ns}/{pod}/{container}.log"
-    ctx.bundle.add_log(ns, pod, container, False, text_from_bytes(path, vpath, body, {"size": len(body)}))
+    meta = {"size": len(body), "first_line": first_line}
+    ctx.bundle.add_log(ns, pod, container, False, text_from_bytes(path, vpath, body, meta))
