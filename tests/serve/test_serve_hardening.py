@@ -112,7 +112,7 @@ def test_invalid_accept_hosts_is_one_line_exit_2(sample_bundle_dir: Path, capsys
                                                  ) -> None:
     assert serve_command(sample_bundle_dir, 0, "127.0.0.1", None, accept_hosts="^ok$,(broken") == 2
     err = capsys.readouterr().err
-    assert err.startswith("kbundle serve: error: --accept-hosts: pattern #2") and err.count("\n") == 1
+    assert err.startswith("kbundle: error: --accept-hosts: pattern #2") and err.count("\n") == 1
 
 
 # ----------------------------------------------------------------------------- connections (point 15)
@@ -240,7 +240,7 @@ def test_serve_refuses_an_existing_kubeconfig_with_one_line(sample_bundle_dir: P
     config.write_text(USER_KUBECONFIG)
     assert serve_command(sample_bundle_dir, 0, "127.0.0.1", config) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"kbundle serve: error: cannot write kubeconfig {config}: ") and err.count("\n") == 1
+    assert err.startswith(f"kbundle: error: cannot write kubeconfig {config}: ") and err.count("\n") == 1
     assert config.read_text() == USER_KUBECONFIG
     missing_dir = tmp_path / "nope" / "config"
     assert serve_command(sample_bundle_dir, 0, "127.0.0.1", missing_dir) == 2
