@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 import analyzer
-from analyzer.rules import pack_cache
+from analyzer.rules import pack_cache, templates
 from analyzer.rules.expr import compile_expr
+from analyzer.rules.files import builtin_rules_dir, implicit_sources, rule_sources
 from analyzer.rules.loader import load_rule_paths
-from analyzer.rules.templates import compile_template
+from analyzer.rules.templates import TemplateLimitError, compile_template
 
 RULE = """
 - id: CACHE-TEST
@@ -62,7 +63,8 @@ def test_second_load_comes_from_the_cache_and_behaves_the_same(tmp_path: Path, c
     def no_compiling(*_a, **_k):
         raise AssertionError("compiled again instead of read from the cache")
 
-    monkeypatch.setattr(loader, "load_rule_text", no_compiling)
+    monkeypatch.setattr(loader, "_parse_file", no_compiling)
+    monkeypatch.setattr(loader, "_compile_file", no_compiling)
     again = load_rule_paths([f], cache=True)
     rule = again.rules[0]
     ctx = {"obj": {"kind": "Pod", "metadata": {"name": "p"}, "status": {"phase": "Failed"}}, "phase": "Failed"}
@@ -122,3 +124,28 @@ def test_templates_and_expressions_survive_pickling() -> None:
     e2 = pickle.loads(pickle.dumps(e))
     assert "fn" not in e2.__dict__  # rebuilt when first used
     assert e2.context_reads == e.context_reads and e2.parsed == e.parsed and callable(e2.fn)
+
+
+def test_the_built_in_defs_files_are_part_of_the_key_and_their_defs_are_cached(tmp_path: Path, cache_dir: Path) -> None:
+    bdir = builtin_rules_dir()
+    assert bdir is not None and list((bdir / "defs").glob("*.yaml"))
+    sources, missing = rule_sources([_rules(tmp_path)], builtin=False)
+    defs_files = [shown for _p, shown in sources if shown.startswith("rules/defs/")]
+    assert not missing and defs_files and implicit_sources(sources, builtin=False) == set(defs_files)
+    first = load_rule_paths([_rules(tmp_path)], cache=True)
+    again = load_rule_paths([_rules(tmp_path)], cache=True)
+    assert first.files == again.files == [str(_rules(tmp_path))]  # the defs files are read, not counted
+    assert sorted(again.defs.names()) == sorted(first.defs.names()) and again.defs.names()
+    key = pack_cache.pack_key([(shown, p.read_bytes()) for p, shown in sources])
+    edited = [(shown, p.read_bytes() + (b"\n# edited\n" if shown == defs_files[0] else b"")) for p, shown in sources]
+    assert pack_cache.pack_key(edited) != key
+
+
+def test_a_cached_template_keeps_the_render_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(templates, "RENDER_BUDGET_S", 0.05)
+    loop = pickle.loads(pickle.dumps(compile_template("{% for i in items %}{% for j in items %}{% endfor %}{% endfor %}x")))
+    concat = pickle.loads(pickle.dumps(compile_template("{% set s = a ~ b %}{{ s | length }}")))
+    for t, ctx in ((loop, {"items": list(range(5000))}), (concat, {"a": "a" * 600_000, "b": "b" * 600_000})):
+        assert isinstance(t._ast, bytes)  # rendered from the cached code, not compiled again
+        with pytest.raises(TemplateLimitError):
+            t.render(ctx)
