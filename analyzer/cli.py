@@ -193,6 +193,21 @@ def collect(
     )
 
 
+@app.command()
+def timeline(
+    bundle: Path = typer.Argument(..., help="Bundle (any format kbundle reads)."),
+    since: str | None = typer.Option(None, "--since", help="RFC 3339 time, or a duration before collection (2h)."),
+    until: str | None = typer.Option(None, "--until", help="RFC 3339 time, or a duration before collection."),
+    namespace: str | None = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
+    node: str | None = typer.Option(None, "--node", help="Only this node."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """One UTC timeline of events, terminations, node conditions, matched log/journal lines and findings."""
+    from analyzer.timeline.commands import timeline_command
+
+    raise typer.Exit(timeline_command(bundle, since, until, namespace, node, format))
+
+
 def main() -> None:
     app()
 
