@@ -58,3 +58,43 @@ def timeline_command(bundle: Path, since: str | None, until: str | None, namespa
     else:
         sys.stdout.write(render_text(tl))
     return 0
+
+
+FAIL_ON = ("new-critical", "new-warning", "never")
+
+
+def diff_command(old: Path, new: Path, fmt: str, output: Path | None, all_fields: bool, fail_on: str) -> int:
+    """``kbundle diff OLD NEW``: 0 ok, 1 a new finding at or above --fail-on, 2 unusable input."""
+    from analyzer.engine.commands import open_and_analyze
+    from analyzer.report.output_file import write_output_atomically
+    from analyzer.timeline.diff import diff_bundles, failing
+    from analyzer.timeline.diff_render import FORMATS, render
+
+    if fmt not in FORMATS:
+        return _err(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    if fail_on not in FAIL_ON:
+        return _err(f"--fail-on must be one of {', '.join(FAIL_ON)}, got '{fail_on}'")
+    first = open_and_analyze(old)
+    if isinstance(first, str):
+        return _err(first)
+    second = open_and_analyze(new)
+    if isinstance(second, str):
+        first[0].close()
+        return _err(second)
+    (ob, oresult), (nb, nresult) = first, second
+    try:
+        d = diff_bundles(ob, oresult.findings, nb, nresult.findings)
+    finally:
+        ob.close()
+        nb.close()
+    text = render(d, fmt, all_fields)
+    if output is not None:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_output_atomically(output, text)
+        except OSError as e:
+            return _err(f"cannot write {output}: {e.strerror or e}")
+        sys.stdout.write(f"diff written to {output}\n")
+    else:
+        sys.stdout.write(text)
+    return 1 if fail_on != "never" and failing(d, fail_on) else 0
