@@ -44,6 +44,10 @@ def _md(obj: dict[str, Any]) -> dict[str, Any]:
     return md if isinstance(md, dict) else {}
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _list_key(items: list[Any]) -> str | None:
     """The field that names each item of a list of maps, when it is present and unique."""
     if not items or not all(isinstance(i, dict) for i in items):
@@ -97,6 +101,12 @@ class FieldChange:
 _MISSING = object()
 
 
+def _redacted(value: Any) -> bool:
+    """A value the collector masked (``<redacted...>``): what it was is not in the bundle, so
+    a difference to it is not a known change."""
+    return isinstance(value, str) and "<redacted" in value
+
+
 def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
     """The changed leaves of two versions of one object (noise dropped), important first."""
     a, b = flatten(old), flatten(new)
@@ -106,7 +116,7 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]
         if va == vb:
             continue
         s = shape(path)
-        if NOISE.match(s):
+        if NOISE.match(s) or _redacted(va) or _redacted(vb):
             continue
         out.append(FieldChange(path, None if va is _MISSING else va, None if vb is _MISSING else vb,
                                bool(IMPORTANT.search(s))))
@@ -199,7 +209,8 @@ def _event_counts(bundle: Bundle) -> tuple[Counter[str], float | None]:
     lo: datetime | None = None
     hi: datetime | None = None
     for ev in bundle.objects("Event"):
-        n = ev.get("count") if isinstance(ev.get("count"), int) and not isinstance(ev.get("count"), bool) else 1
+        raw = ev.get("count")
+        n = raw if isinstance(raw, int) and not isinstance(raw, bool) else 1
         counts[str(ev.get("reason") or "")] += max(n, 1)
         for t in (parse_time(ev.get("firstTimestamp")), parse_time(ev.get("lastTimestamp"))):
             if t is not None:
@@ -225,7 +236,7 @@ def event_rates(old: Bundle, new: Bundle) -> list[EventRate]:
 def _images(bundle: Bundle) -> set[str]:
     out = set()
     for pod in bundle.objects("Pod"):
-        spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+        spec = _dict(pod.get("spec"))
         for group in ("initContainers", "containers"):
             items = spec.get(group)
             for c in items if isinstance(items, list) else []:
@@ -237,7 +248,7 @@ def _images(bundle: Bundle) -> set[str]:
 def _kubelets(bundle: Bundle) -> dict[str, str]:
     out = {}
     for n in bundle.objects("Node"):
-        info = (n.get("status") or {}).get("nodeInfo") if isinstance(n.get("status"), dict) else None
+        info = _dict(n.get("status")).get("nodeInfo")
         if isinstance(info, dict) and isinstance(info.get("kubeletVersion"), str):
             out[str(_md(n).get("name"))] = info["kubeletVersion"]
     return out
