@@ -165,6 +165,21 @@ def match_objects(old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]
     return pairs, removed, added
 
 
+_NOISE_METADATA = ("resourceVersion", "managedFields", "selfLink", "generation")
+
+
+def _same_but_noise(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal once the metadata noise is set aside (the common case between two captures:
+    only resourceVersion moved), without flattening either object."""
+    if a.keys() != b.keys():
+        return False
+    ma, mb = _md(a), _md(b)
+    if any(a[k] != b[k] for k in a if k != "metadata"):
+        return False
+    rest = (ma.keys() | mb.keys()) - set(_NOISE_METADATA)
+    return all(ma.get(k) == mb.get(k) for k in rest)
+
+
 @dataclass
 class ObjectChange:
     object: str
@@ -329,7 +344,7 @@ def diff_bundles(old: Bundle, old_findings: Iterable[Finding], new: Bundle, new_
     d.removed = sorted(object_name(o) for o in removed)
     d.added = sorted(object_name(o) for o in added)
     for a, b in pairs:
-        if a == b:
+        if a == b or _same_but_noise(a, b):
             continue
         changes = field_changes(a, b)
         if changes:
