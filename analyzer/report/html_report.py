@@ -287,9 +287,11 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
             findings_per_ns[ns] += 1
     peak = max((n for _t, n in overview.histogram), default=0)
     script, script_hash = _script()
+    from analyzer.report.timeline_section import template_context, timeline_script
+
     csp = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        f"script-src {script_hash}; base-uri 'none'; form-action 'none'"
+        f"script-src {script_hash} {timeline_script()[1]}; base-uri 'none'; form-action 'none'"
     )
     profile = sorted(result.profile.items(), key=lambda kv: -kv[1])[:20] if result.profile else []
     template = _environment().get_template("report.html.j2")
@@ -328,4 +330,5 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
         csp=csp,
         script=Markup(script),
         style=Markup(_style()),
+        **template_context(result, bundle, active_views + waived_views),
     )

@@ -88,7 +88,8 @@ def event_entries(bundle: Bundle) -> Iterator[Entry]:
             continue
         kind, ns, name = str(inv.get("kind") or ""), str(inv.get("namespace") or ""), str(inv.get("name") or "")
         count = ev.get("count") if isinstance(ev.get("count"), int) else 1
-        node = name if kind == "Node" else str(_dict(ev.get("source")).get("host") or "")
+        source = _dict(ev.get("source"))
+        node = name if kind == "Node" else str(source.get("host") or "") if source.get("component") == "kubelet" else ""
         reason = str(ev.get("reason") or "")
         yield Entry(when, "event", f"{reason}: {' '.join(str(ev.get('message') or '').split())}",
                     "warning" if ev.get("type") == "Warning" else "info", ns or _md(ev).get("namespace") or "",
