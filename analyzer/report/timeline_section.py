@@ -3,43 +3,29 @@ namespace, a mark per timeline entry shaped by source and coloured by severity) 
 time-window filter that also hides findings whose ``since`` falls outside it.
 
 The marks are computed here (positions in SVG units), the page only shows and hides them:
-the script (``templates/timeline.js.j2``) is static, allowed by its own CSP hash, reads
+the script (``templates/timeline.js.j2``, appended to the report's one script and so
+covered by its CSP hash) is static, reads
 ``data-*`` attributes and never writes HTML.  Strings reach the page only through the
 autoescaped ``templates/timeline.html.j2``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-from markupsafe import Markup
 
 from analyzer.bundle.model import Bundle
 from analyzer.bundle.values import format_time, parse_time
 from analyzer.engine.findings import SEVERITY_RANK, AnalysisResult
 from analyzer.timeline.core import Entry, build_timeline
 
-TEMPLATES = Path(__file__).parent / "templates"
 MAX_LANES = 24  # lanes drawn (the busiest); the rest share one "other" lane
 MAX_MARKS = 4000  # marks drawn (the most severe, then the newest)
 WIDTH, LANE_H, LEFT = 1000, 18, 170  # SVG units
 WINDOW_BEFORE, WINDOW_AFTER = timedelta(hours=1), timedelta(hours=1)
 SHAPES = {"event": "circle", "termination": "square", "condition": "diamond", "journal": "triangle",
           "kernel": "triangle", "log": "triangle", "creation": "dot", "finding": "star"}
-
-
-@lru_cache(maxsize=1)
-def timeline_script() -> tuple[str, str]:
-    """The section's inline script and its CSP hash source (``'sha256-...'``)."""
-    text = (TEMPLATES / "timeline.js.j2").read_text(encoding="utf-8").strip("\n")
-    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
-    return text, f"'sha256-{digest}'"
 
 
 @dataclass
@@ -134,7 +120,6 @@ def build_section(result: AnalysisResult, bundle: Bundle | None, finding_ids: di
 
 
 def template_context(result: AnalysisResult, bundle: Bundle | None, finding_views: list[Any]) -> dict[str, Any]:
-    """What ``timeline.html.j2`` reads: ``{"timeline": section or None, "timeline_script": ...}``."""
+    """What ``timeline.html.j2`` reads: ``{"timeline": section or None}``."""
     ids = {id(v.finding): f"f{v.index}" for v in finding_views}
-    script, _hash = timeline_script()
-    return {"timeline": build_section(result, bundle, ids), "timeline_script": Markup(script)}
+    return {"timeline": build_section(result, bundle, ids)}

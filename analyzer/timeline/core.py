@@ -203,7 +203,10 @@ def finding_entries(findings: Iterable[Finding], collected_at: datetime | None) 
         for ev in f.evidence:
             if ev.type not in ("log", "node_file", "text"):
                 continue
-            for number, line in ev.lines:
+            for item in ev.lines:
+                if not isinstance(item, list | tuple) or len(item) < 2 or not isinstance(item[1], str):
+                    continue
+                number, line = item[0], item[1]
                 when = _line_time(line, collected_at)
                 if when is None:
                     untimed += 1
