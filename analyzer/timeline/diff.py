@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from analyzer.bundle.model import Bundle
-from analyzer.bundle.values import format_time, parse_time
+from analyzer.bundle.values import parse_time
 from analyzer.engine.findings import SEVERITY_RANK, Finding
 
 # Flattened paths never compared (matched against the path with list keys removed).
@@ -359,7 +359,3 @@ def failing(d: BundleDiff, fail_on: str) -> bool:
     """``new-critical`` / ``new-warning``: a new finding at or above that severity."""
     floor = SEVERITY_RANK["critical" if fail_on == "new-critical" else "warning"]
     return any(SEVERITY_RANK.get(f.severity, 0) >= floor for f in d.new_findings)
-
-
-def time_text(value: Any) -> str:
-    return format_time(parse_time(value)) or ""
