@@ -235,7 +235,11 @@ class Bundle:
         self.node_files[(node, relpath)] = tf
 
     def finalize(self) -> Bundle:
-        """Build the indexes.  Safe to call more than once."""
+        """Build the indexes (after adding the objects only events name, see
+        :mod:`analyzer.bundle.event_objects`).  Safe to call more than once."""
+        from analyzer.bundle.event_objects import add_event_objects  # it builds on this module
+
+        add_event_objects(self)
         self._by_uid.clear()
         self._events_by_uid.clear()
         self._events_by_ref.clear()
@@ -380,7 +384,23 @@ class Bundle:
         yield from self.other_files.values()
 
     def counts(self) -> dict[str, int]:
-        return {k: len(v) for k, v in sorted(self._by_kind.items()) if v}
+        """Objects per kind the bundle collected (not those known only from events)."""
+        return _kind_counts(self._by_kind, events_only=False)
+
+    def events_only_counts(self) -> dict[str, int]:
+        """Objects per kind known only from events (deleted or replaced since)."""
+        return _kind_counts(self._by_kind, events_only=True)
+
+
+def _kind_counts(by_kind: dict[str, list[dict[str, Any]]], events_only: bool) -> dict[str, int]:
+    from analyzer.bundle.event_objects import is_known_only_from_events
+
+    out: dict[str, int] = {}
+    for kind, objs in sorted(by_kind.items()):
+        n = sum(1 for o in objs if is_known_only_from_events(o) == events_only)
+        if n:
+            out[kind] = n
+    return out
 
 
 def normalize_event(ev: dict[str, Any]) -> None:

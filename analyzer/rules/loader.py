@@ -43,7 +43,7 @@ from analyzer.rules.yamlpos import Pos, YamlError, load_with_positions
 RULE_KEYS = (
     "id", "title", "severity", "category", "scenarios", "scope", "kind", "description", "tables", "each", "let",
     "classify", "when", "history_when", "since", "objects", "group_by", "evidence", "message", "remediation",
-    "references", "examples", "files", "pattern", "min_count",
+    "references", "examples", "files", "pattern", "min_count", "known_from_events",
 )
 REQUIRED_KEYS = ("id", "title", "severity", "category", "scope", "message", "remediation", "examples")
 TEXT_ONLY_KEYS = ("files", "pattern", "min_count")
@@ -190,6 +190,12 @@ class _RuleCompiler:
                     self.err(self.line(key), f"'{key}' is only for scope: text")
         elif "each" in raw:
             self.err(self.line("each"), "'each' is not available in scope: text (use group_by)")
+        known_from_events = raw.get("known_from_events", False)
+        if not isinstance(known_from_events, bool):
+            self.err(self.line("known_from_events"), "known_from_events must be true or false")
+            known_from_events = False
+        elif known_from_events and scope != "object":
+            self.err(self.line("known_from_events"), "'known_from_events' is only for scope: object")
 
         known = set(BASE_VARIABLES) | (set(TEXT_VARIABLES) if scope == "text" else set()) | self.defs.names()
         tables = self.tables()
@@ -278,7 +284,7 @@ class _RuleCompiler:
             each=each, let=lets, when=whens, when_after=when_after, history_when=history_when, since=since, objects=objects,
             evidence=evidence, references=references, examples=examples, files=files, files_re=files_re,
             pattern=pattern, pattern_literals=literals, min_count=min_count, group_by=group_by, grouping=grouping,
-            classify=classify, raw=raw,
+            classify=classify, raw=raw, known_from_events=known_from_events,
         )
 
     def tables(self) -> list[tuple[str, Expr]]:
