@@ -32,6 +32,38 @@ CLUSTER_SCOPED_KINDS = frozenset(
 )
 
 
+# The API groups of the built-in kinds whose names custom resources reuse (Longhorn's and Rancher's
+# Node, Knative's Service, ...).  An object of such a kind from another group is indexed under its
+# group-qualified kind (``Node.longhorn.io``): ``objects('Node')`` and ``kind: Node`` rules see core
+# Nodes only.  Objects without apiVersion are taken as built-in.
+BUILTIN_KIND_GROUPS: dict[str, frozenset[str]] = {
+    **{k: frozenset({""}) for k in (
+        "Node", "Pod", "Service", "Endpoints", "Namespace", "ConfigMap", "Secret", "ServiceAccount",
+        "PersistentVolume", "PersistentVolumeClaim", "ReplicationController", "LimitRange", "ResourceQuota",
+        "ComponentStatus")},
+    "Event": frozenset({"", "events.k8s.io"}),
+    **{k: frozenset({"apps", "extensions"}) for k in ("Deployment", "DaemonSet", "ReplicaSet", "StatefulSet")},
+    "Job": frozenset({"batch"}), "CronJob": frozenset({"batch"}),
+    "Ingress": frozenset({"networking.k8s.io", "extensions"}), "NetworkPolicy": frozenset({"networking.k8s.io", "extensions"}),
+    "PodDisruptionBudget": frozenset({"policy"}),
+    "HorizontalPodAutoscaler": frozenset({"autoscaling"}),
+    "StorageClass": frozenset({"storage.k8s.io"}), "VolumeAttachment": frozenset({"storage.k8s.io"}),
+    **{k: frozenset({"rbac.authorization.k8s.io"}) for k in ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")},
+    "Lease": frozenset({"coordination.k8s.io"}),
+}
+
+
+def index_kind(obj: dict[str, Any]) -> str:
+    """The kind an object is indexed under: its ``kind``, qualified with its API group
+    (``Node.longhorn.io``) when a built-in kind of that name belongs to other groups."""
+    kind = str(obj.get("kind") or "")
+    groups = BUILTIN_KIND_GROUPS.get(kind)
+    if groups is None:
+        return kind
+    group = _api_group(obj)
+    return kind if group in groups else f"{kind}.{group}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something in the bundle that could not be read. ``path`` is the bundle path."""
@@ -210,6 +242,7 @@ class Bundle:
         if not isinstance(kind, str) or not kind or not isinstance(md, dict) or not isinstance(md.get("name"), str):
             self.add_problem(source, "object without kind or metadata.name skipped")
             return False
+        kind = index_kind(obj)  # "Node" for core Nodes, "Node.longhorn.io" for Longhorn's
         key = (kind, str(md.get("namespace") or ""), md["name"])
         seen = self._by_key.get(key)
         if seen is not None:
@@ -251,7 +284,7 @@ class Bundle:
             uid = md.get("uid")
             if isinstance(uid, str) and uid:
                 self._by_uid[uid] = obj
-            kind = obj["kind"]
+            kind = index_kind(obj)
             self._by_kind_ns[(kind, str(md.get("namespace") or ""))].append(obj)
             owners = md.get("ownerReferences")
             if isinstance(owners, list):
