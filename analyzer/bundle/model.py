@@ -35,7 +35,7 @@ CLUSTER_SCOPED_KINDS = frozenset(
 # The API groups of the built-in kinds whose names custom resources reuse (Longhorn's and Rancher's
 # Node, Knative's Service, ...).  An object of such a kind from another group is indexed under its
 # group-qualified kind (``Node.longhorn.io``): ``objects('Node')`` and ``kind: Node`` rules see core
-# Nodes only.  Objects without apiVersion are taken as built-in.
+# Nodes only.  Objects without an API group in their apiVersion are taken as built-in.
 BUILTIN_KIND_GROUPS: dict[str, frozenset[str]] = {
     **{k: frozenset({""}) for k in (
         "Node", "Pod", "Service", "Endpoints", "Namespace", "ConfigMap", "Secret", "ServiceAccount",
@@ -61,7 +61,7 @@ def index_kind(obj: dict[str, Any]) -> str:
     if groups is None:
         return kind
     group = _api_group(obj)
-    return kind if group in groups else f"{kind}.{group}"
+    return kind if not group or group in groups else f"{kind}.{group}"
 
 
 @dataclass(frozen=True)
