@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import analyzer
-from analyzer.rules.defs import NAME_RE, Defs, check_defs, load_defs, table_expr
+from analyzer.rules.defs import NAME_RE, Defs, check_defs, extend_tables, load_defs, table_expr
 from analyzer.rules.expr import Expr, ExprError, compile_expr, expr_from_tree
 from analyzer.rules.model import (
     BASE_VARIABLES,
@@ -58,7 +58,7 @@ EVIDENCE_KEYS = {
     "events": ("reason", "type", "of", "tail"),
 }
 EXAMPLE_KEYS = ("name", "expect", "objects", "files", "cluster_version", "collected_at", "count")
-FILE_KEYS = ("rules", "defs", "tables")
+FILE_KEYS = ("rules", "defs", "tables", "extend_tables")
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 DEFS_DIR = "defs"  # built-in defs and tables, loaded for every rule file
@@ -612,6 +612,9 @@ def _gather_defs(files: list[_ParsedFile], defs: Defs) -> list[LintIssue]:
     for pf in files:
         if isinstance(pf.data, dict) and pf.pos is not None:
             issues += load_defs(pf.data, pf.pos, pf.source, defs)
+    for pf in files:  # once every table is known, whichever file defines it
+        if isinstance(pf.data, dict) and pf.pos is not None:
+            issues += extend_tables(pf.data, pf.pos, pf.source, defs)
     return issues + check_defs(defs)
 
 
