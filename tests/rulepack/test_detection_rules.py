@@ -69,3 +69,20 @@ def test_liveness_kill_with_few_failures_is_reported_start_up_probe_noise_is_not
                           ev("e3", "Killing", "Container search failed liveness probe, will be restarted", 1)]
     found = analyze_bundle(example_bundle({**ex, "objects": killed}), [rule]).findings
     assert len(found) == 1 and "restarted the container 1 time" in found[0].message
+
+
+def test_does_not_fit_says_when_the_node_data_is_from_another_cluster(rules):
+    objects = [
+        {"kind": "Node", "apiVersion": "v1", "metadata": {"name": "other-1", "uid": "o1"}, "spec": {},
+         "status": {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"}}},
+        {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "web-1", "namespace": "shop", "uid": "p0"},
+         "spec": {"nodeName": "w1", "containers": [{"name": "web", "image": "w:1"}]}, "status": {"phase": "Running"}},
+        {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "an-1", "namespace": "shop", "uid": "p1"},
+         "spec": {"containers": [{"name": "a", "image": "a:1", "resources": {"requests": {"cpu": "10"}}}]},
+         "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                                                        "message": "0/3 nodes are available: 3 Insufficient cpu."}]}},
+    ]
+    found = analyze_bundle(example_bundle({"objects": objects}), [rules["POD-UNSCHEDULABLE-RESOURCES"]]).findings
+    assert len(found) == 1
+    msg = found[0].message
+    assert "lack of cpu" in msg and "none of the nodes its pods run on (w1)" in msg and "other-1 " not in msg.split("run on")[1]
