@@ -137,10 +137,39 @@ def minikube_2019_history(c: Cluster) -> None:
     _expect_group(c, "POD-SCHEDULING-HISTORY", gone)  # history of the five pods it names, one cause
 
 
+def node_reboot(c: Cluster) -> None:
+    """worker-2 rebooted 20 minutes before collection: every container on it was lost with the node and restarted."""
+    c.description = ("worker-2 rebooted 20 minutes before collection (kubelet Rebooted event); the kubelet recorded every "
+                     "container of its pods as terminated with exit code 255, reason Unknown: one node-level finding "
+                     "lists them, not one per pod.")
+    node = c.find("Node", "worker-2")
+    boot_id = k8s.uid("boot", "worker-2", "after")
+    node["status"]["nodeInfo"]["bootID"] = boot_id
+    for cnd in node["status"]["conditions"]:
+        if cnd["type"] == "Ready":
+            cnd["lastTransitionTime"] = k8s.ts(1170)
+    c.add(event(node, "Rebooted", f"Node worker-2 has been rebooted, boot id: {boot_id}", type_="Warning",
+                first_ago=1180, host="worker-2"))
+    c.add(event(node, "NodeReady", "Node worker-2 status is now: NodeReady", first_ago=1170, host="worker-2"))
+    for p in c.pods():
+        if p["spec"].get("nodeName") != "worker-2" or p["status"].get("phase") != "Running":
+            continue
+        for s in p["status"].get("containerStatuses") or []:
+            if "running" not in s.get("state", {}):
+                continue
+            s["restartCount"] = s.get("restartCount", 0) + 1
+            s["lastState"] = {"terminated": {"exitCode": 255, "reason": "Unknown", "containerID": s.get("containerID"),
+                                             "startedAt": s["state"]["running"].get("startedAt"), "finishedAt": k8s.ts(1200)}}
+            s["state"] = {"running": {"startedAt": k8s.ts(1160)}}
+            s["containerID"] = "containerd://" + k8s.hexid("after-reboot", p["metadata"]["name"], s["name"])
+    c.expect("NODE-RESTARTED-PODS", node)
+
+
 SCENARIOS: dict[str, Callable[[Cluster], None]] = {
     "EVENTS-JOB-DELETED": job_deleted,
     "EVENTS-POD-REPLACED-PROBE": pod_replaced_probe,
     "EVENTS-SCHEDULING-HISTORY": scheduling_history,
     "EVENTS-GONE-POD-START": gone_pod_start_failures,
     "EVENTS-MINIKUBE-2019": minikube_2019_history,
+    "NODE-REBOOT": node_reboot,
 }
