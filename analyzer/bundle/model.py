@@ -427,6 +427,18 @@ class Bundle:
         """Objects per kind the bundle collected (not those known only from events)."""
         return _kind_counts(self._by_kind, events_only=False)
 
+    def partial_counts(self) -> dict[str, int]:
+        """Number of partial objects (:func:`is_partial`) per kind, among those the bundle
+        collected (objects known only from events are counted by :meth:`events_only_counts`)."""
+        from analyzer.bundle.event_objects import is_known_only_from_events
+
+        out: dict[str, int] = {}
+        for kind, objs in sorted(self._by_kind.items()):
+            n = sum(1 for o in objs if is_partial(o) and not is_known_only_from_events(o))
+            if n:
+                out[kind] = n
+        return out
+
     def events_only_counts(self) -> dict[str, int]:
         """Objects per kind known only from events (deleted or replaced since)."""
         return _kind_counts(self._by_kind, events_only=True)
@@ -441,15 +453,6 @@ def _kind_counts(by_kind: dict[str, list[dict[str, Any]]], events_only: bool) ->
         if n:
             out[kind] = n
     return out
-
-    def partial_counts(self) -> dict[str, int]:
-        """Number of partial objects (:func:`is_partial`) per kind."""
-        out: dict[str, int] = {}
-        for kind, objs in sorted(self._by_kind.items()):
-            n = sum(1 for o in objs if is_partial(o))
-            if n:
-                out[kind] = n
-        return out
 
 
 def normalize_event(ev: dict[str, Any]) -> None:
