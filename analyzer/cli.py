@@ -316,6 +316,45 @@ def collect(
     )
 
 
+@app.command()
+def timeline(
+    bundle: Path = typer.Argument(..., help="Bundle (any format kbundle reads).", show_default=False),
+    since: str | None = typer.Option(None, "--since", help="RFC 3339 time, or a duration before collection (2h)."),
+    until: str | None = typer.Option(None, "--until", help="RFC 3339 time, or a duration before collection."),
+    namespace: str | None = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
+    node: str | None = typer.Option(None, "--node", help="Only this node."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+    quiet: bool = QUIET,
+    verbose: bool = VERBOSE,
+    no_color: bool = NO_COLOR,
+) -> None:
+    """One UTC timeline of events, terminations, node conditions, matched log/journal lines and findings."""
+    from analyzer.timeline.commands import timeline_command
+
+    raise typer.Exit(timeline_command(bundle, since, until, namespace, node, format))
+
+
+@app.command()
+def diff(
+    old: Path = typer.Argument(..., help="Earlier bundle (any format kbundle reads).", show_default=False),
+    new: Path = typer.Argument(..., help="Later bundle of the same cluster.", show_default=False),
+    format: str = typer.Option("text", "--format", help="text, json, markdown or html."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the diff here.", show_default=False),
+    all_fields: bool = typer.Option(False, "--all-fields", help="List every changed field, not only those that matter."),
+    fail_on: str = typer.Option("never", "--fail-on", help="new-critical, new-warning or never."),
+    quiet: bool = QUIET,
+    verbose: bool = VERBOSE,
+    no_color: bool = NO_COLOR,
+) -> None:
+    """What changed between two captures: findings new/resolved/persisting, objects, versions, event rates.
+
+    Exit 1 when a new finding is at or above --fail-on, 2 for unusable input.
+    """
+    from analyzer.timeline.commands import diff_command
+
+    raise typer.Exit(diff_command(old, new, format, output, all_fields, fail_on))
+
+
 def _usage_error(e: Exception) -> int:
     """A usage error from the option parser, in the one error format, with where to look."""
     ctx = getattr(e, "ctx", None)

@@ -1,7 +1,8 @@
 """Write docs/rules-catalog.md from the built-in rules: ``python -m tools.gen_catalog``.
 
 For each rule: id, severity, category, what it detects (title and description), what its
-findings are grouped by (``group_by``), the scenarios it covers, and an example message: the message the rule produces on its first
+findings are grouped by (``group_by``: label and key), when a finding is history rather than
+current (``history_when``, and whether it also reports objects known only from events), the scenarios it covers, and an example message: the message the rule produces on its first
 matching inline example, rendered by the engine.  ``--check`` exits 1 when the file on
 disk differs from what would be written (used by the test suite).
 """
@@ -34,6 +35,29 @@ def example_message(rule) -> str:
     return ""
 
 
+def _code(expr: object) -> str:
+    return "`" + _cell(expr).replace("`", "'") + "`"
+
+
+def grouping(rule) -> str:
+    """What the findings of ``rule`` are grouped by: label and key expression (text scope: the unit)."""
+    if rule.grouping is not None:
+        spec = rule.raw.get("group_by") or {}
+        return f"{_cell(rule.grouping.label)}: {_code(spec.get('key', ''))}"
+    if rule.scope == "text":
+        return f"{rule.group_by} (one finding per {rule.group_by})"
+    return "not grouped (one finding per object / element)"
+
+
+def history(rule) -> str:
+    """When a finding of ``rule`` is history (info) instead of current."""
+    when = rule.raw.get("history_when")
+    text = f"history (info) when {_code(when)}" if when is not None else "always current"
+    if rule.known_from_events:
+        text += "; also reports objects known only from events (deleted or replaced)"
+    return text
+
+
 def render() -> str:
     loaded = load_rules([], builtin=True)
     if loaded.issues:
@@ -54,11 +78,10 @@ def render() -> str:
     for r in rules:
         if r.category != cat:
             cat = r.category
-            lines += [f"## {cat}", "", "| id | severity | detects | groups by | scenarios | example message |",
-                      "|---|---|---|---|---|---|"]
+            lines += [f"## {cat}", "", "| id | severity | detects | groups by | history | scenarios | example message |",
+                      "|---|---|---|---|---|---|---|"]
         detects = _cell(r.title + (f". {r.description}" if r.description else ""))
-        groups = _cell(r.grouping.label) if r.grouping is not None else (r.group_by if r.scope == "text" else "")
-        lines.append(f"| `{r.id}` | {r.severity} | {detects} | {groups} | {', '.join(r.scenarios)} "
+        lines.append(f"| `{r.id}` | {r.severity} | {detects} | {grouping(r)} | {history(r)} | {', '.join(r.scenarios)} "
                      f"| {_cell(example_message(r))} |")
         nxt = rules[rules.index(r) + 1] if rules.index(r) + 1 < len(rules) else None
         if nxt is None or nxt.category != cat:

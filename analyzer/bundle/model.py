@@ -34,6 +34,38 @@ CLUSTER_SCOPED_KINDS = frozenset(
 )
 
 
+# The API groups of the built-in kinds whose names custom resources reuse (Longhorn's and Rancher's
+# Node, Knative's Service, ...).  An object of such a kind from another group is indexed under its
+# group-qualified kind (``Node.longhorn.io``): ``objects('Node')`` and ``kind: Node`` rules see core
+# Nodes only.  Objects without an API group in their apiVersion are taken as built-in.
+BUILTIN_KIND_GROUPS: dict[str, frozenset[str]] = {
+    **{k: frozenset({""}) for k in (
+        "Node", "Pod", "Service", "Endpoints", "Namespace", "ConfigMap", "Secret", "ServiceAccount",
+        "PersistentVolume", "PersistentVolumeClaim", "ReplicationController", "LimitRange", "ResourceQuota",
+        "ComponentStatus")},
+    "Event": frozenset({"", "events.k8s.io"}),
+    **{k: frozenset({"apps", "extensions"}) for k in ("Deployment", "DaemonSet", "ReplicaSet", "StatefulSet")},
+    "Job": frozenset({"batch"}), "CronJob": frozenset({"batch"}),
+    "Ingress": frozenset({"networking.k8s.io", "extensions"}), "NetworkPolicy": frozenset({"networking.k8s.io", "extensions"}),
+    "PodDisruptionBudget": frozenset({"policy"}),
+    "HorizontalPodAutoscaler": frozenset({"autoscaling"}),
+    "StorageClass": frozenset({"storage.k8s.io"}), "VolumeAttachment": frozenset({"storage.k8s.io"}),
+    **{k: frozenset({"rbac.authorization.k8s.io"}) for k in ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")},
+    "Lease": frozenset({"coordination.k8s.io"}),
+}
+
+
+def index_kind(obj: dict[str, Any]) -> str:
+    """The kind an object is indexed under: its ``kind``, qualified with its API group
+    (``Node.longhorn.io``) when a built-in kind of that name belongs to other groups."""
+    kind = str(obj.get("kind") or "")
+    groups = BUILTIN_KIND_GROUPS.get(kind)
+    if groups is None:
+        return kind
+    group = _api_group(obj)
+    return kind if not group or group in groups else f"{kind}.{group}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something in the bundle that could not be read. ``path`` is the bundle path."""
@@ -224,6 +256,7 @@ class Bundle:
         if not isinstance(kind, str) or not kind or not isinstance(md, dict) or not isinstance(md.get("name"), str):
             self.add_problem(source, "object without kind or metadata.name skipped")
             return False
+        kind = index_kind(obj)  # "Node" for core Nodes, "Node.longhorn.io" for Longhorn's
         key = (kind, str(md.get("namespace") or ""), md["name"])
         seen = self._by_key.get(key)
         if seen is not None:
@@ -249,7 +282,11 @@ class Bundle:
         self.node_files[(node, relpath)] = tf
 
     def finalize(self) -> Bundle:
-        """Build the indexes.  Safe to call more than once."""
+        """Build the indexes (after adding the objects only events name, see
+        :mod:`analyzer.bundle.event_objects`).  Safe to call more than once."""
+        from analyzer.bundle.event_objects import add_event_objects  # it builds on this module
+
+        add_event_objects(self)
         self._by_uid.clear()
         self._events_by_uid.clear()
         self._events_by_ref.clear()
@@ -261,7 +298,7 @@ class Bundle:
             uid = md.get("uid")
             if isinstance(uid, str) and uid:
                 self._by_uid[uid] = obj
-            kind = obj["kind"]
+            kind = index_kind(obj)
             self._by_kind_ns[(kind, str(md.get("namespace") or ""))].append(obj)
             owners = md.get("ownerReferences")
             if isinstance(owners, list):
@@ -394,16 +431,35 @@ class Bundle:
         yield from self.other_files.values()
 
     def counts(self) -> dict[str, int]:
-        return {k: len(v) for k, v in sorted(self._by_kind.items()) if v}
+        """Objects per kind the bundle collected (not those known only from events)."""
+        return _kind_counts(self._by_kind, events_only=False)
 
     def partial_counts(self) -> dict[str, int]:
-        """Number of partial objects (:func:`is_partial`) per kind."""
+        """Number of partial objects (:func:`is_partial`) per kind, among those the bundle
+        collected (objects known only from events are counted by :meth:`events_only_counts`)."""
+        from analyzer.bundle.event_objects import is_known_only_from_events
+
         out: dict[str, int] = {}
         for kind, objs in sorted(self._by_kind.items()):
-            n = sum(1 for o in objs if is_partial(o))
+            n = sum(1 for o in objs if is_partial(o) and not is_known_only_from_events(o))
             if n:
                 out[kind] = n
         return out
+
+    def events_only_counts(self) -> dict[str, int]:
+        """Objects per kind known only from events (deleted or replaced since)."""
+        return _kind_counts(self._by_kind, events_only=True)
+
+
+def _kind_counts(by_kind: dict[str, list[dict[str, Any]]], events_only: bool) -> dict[str, int]:
+    from analyzer.bundle.event_objects import is_known_only_from_events
+
+    out: dict[str, int] = {}
+    for kind, objs in sorted(by_kind.items()):
+        n = sum(1 for o in objs if is_known_only_from_events(o) == events_only)
+        if n:
+            out[kind] = n
+    return out
 
 
 def normalize_event(ev: dict[str, Any]) -> None:

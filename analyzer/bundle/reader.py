@@ -30,7 +30,12 @@ from analyzer.bundle.formats import (
     troubleshoot,
     troubleshoot_host,
 )
-from analyzer.bundle.formats.common import ReadContext, kubernetes_version_from_objects, newest_timestamp
+from analyzer.bundle.formats.common import (
+    ReadContext,
+    correct_collection_clock,
+    kubernetes_version_from_objects,
+    newest_timestamp,
+)
 from analyzer.bundle.model import Bundle
 from analyzer.bundle.safe_source import ReadLimits, Source, SourceError, open_source
 
@@ -140,6 +145,8 @@ def _read(name: str, source: Source, limits: ReadLimits, context: type[ReadConte
         bundle.collected_at = newest_timestamp(bundle)
         if bundle.collected_at is None and source.newest_mtime:
             bundle.collected_at = datetime.fromtimestamp(source.newest_mtime, UTC)
+    else:
+        correct_collection_clock(bundle)
     bundle.finalize()
     bundle.coverage = summarize(bundle, source.files, coverage, fmt.NAME, found)
     return bundle

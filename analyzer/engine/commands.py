@@ -451,3 +451,40 @@ def rules_explain_command(rule_id: str, rule_paths: list[Path] | None = None) ->
         out.append(f"    {ex.get('expect')}: {ex.get('name') or '(unnamed)'}")
     sys.stdout.write("\n".join(out) + "\n")
     return 0
+
+
+# ---------------------------------------------------------------------- analysis for other commands
+
+
+def open_and_analyze(path: Path, rule_paths: list[Path] | None = None) -> tuple[Any, Any] | str:
+    """Open ``path`` and run the built-in rules (plus ``rule_paths``) as ``analyze`` does:
+    ``(bundle, result)``, or a one-line error.  The caller closes the bundle.  Used by
+    ``kbundle timeline`` and ``kbundle diff``."""
+    from analyzer.bundle.reader import BundleError, open_bundle
+    from analyzer.engine.evaluate import analyze_bundle
+    from analyzer.engine.parallel import TextScan
+
+    load = load_rules([], builtin=True, cache=True)
+    if rule_paths:
+        load.rules += load_rules(list(rule_paths), builtin=False, cache=True).rules
+    text_scan = TextScan(load.rules)
+    try:
+        b = open_bundle(path, on_source=text_scan.on_source)
+    except BundleError as e:
+        text_scan.abandon()
+        return str(e)
+    except OSError as e:
+        text_scan.abandon()
+        return f"{path}: {e.strerror or e}"
+    except BaseException:
+        text_scan.abandon()
+        raise
+    try:
+        result = analyze_bundle(b, load.rules, text_scan=text_scan)
+    except BaseException:
+        b.close()
+        raise
+    finally:
+        text_scan.abandon()
+    result.rule_errors = _issues_as_rule_errors(load) + result.rule_errors
+    return b, result

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from analyzer.bundle.event_objects import is_known_only_from_events
 from analyzer.bundle.model import CLUSTER_SCOPED_KINDS, Bundle, file_line_offset, ref_of
 from analyzer.bundle.values import format_time, parse_time
 from analyzer.engine.context import Evaluator, is_k8s_object, truthy
@@ -271,6 +272,8 @@ class Engine:
                         self._time("(object prefilters)", time.perf_counter() - t0)
                 if stopped:
                     active = [r for r in active if r.id not in stopped]
+                if active and is_known_only_from_events(obj):
+                    active = [r for r in active if r.known_from_events]
                 if not active:
                     continue
                 base = self.ev.object_context(obj)

@@ -91,6 +91,7 @@ def _style() -> str:
 def _script() -> tuple[str, str]:
     """The report's one inline script and its CSP hash source (``'sha256-...'``)."""
     text = (TEMPLATES / "report.js.j2").read_text(encoding="utf-8").strip("\n")
+    text += "\n" + (TEMPLATES / "timeline.js.j2").read_text(encoding="utf-8").strip("\n")  # timeline section
     digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
     return text, f"'sha256-{digest}'"
 
@@ -330,6 +331,8 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
             findings_per_ns[ns] += 1
     peak = max((n for _t, n in overview.histogram), default=0)
     script, script_hash = _script()
+    from analyzer.report.timeline_section import template_context
+
     csp = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
         f"script-src {script_hash}; base-uri 'none'; form-action 'none'"
@@ -373,4 +376,5 @@ def render_html(result: AnalysisResult, bundle: Bundle | None) -> str:
         csp=csp,
         script=Markup(script),
         style=Markup(_style()),
+        **template_context(result, bundle, active_views + waived_views),
     )

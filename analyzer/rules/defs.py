@@ -92,6 +92,36 @@ def table_expr(name: str, value: Any) -> Expr:
     return expr_from_tree(f"<table {name}>", {"type": "literal", "value": value, "children": []})
 
 
+def extend_tables(data: dict[str, Any], pos: Pos, source: str, into: Defs) -> list[LintIssue]:
+    """Apply one file's ``extend_tables:`` to tables defined by any file (after all are read):
+    a list table gets the given items appended, a map table the given keys (replacing equal
+    keys).  How users add to built-in data, e.g. their own platform components."""
+    issues: list[LintIssue] = []
+    body = data.get("extend_tables")
+    if body is None:
+        return issues
+    spos = pos.child("extend_tables")
+    if not isinstance(body, dict):
+        return [LintIssue(source, pos.key_line("extend_tables"), "", "'extend_tables' must be a mapping of name: data")]
+    for name, value in body.items():
+        ln = spos.key_line(name)
+        base = into.tables.get(name) if isinstance(name, str) else None
+        if base is None:
+            issues.append(LintIssue(source, ln, "", f"extend_tables: no table named {name!r} to extend"))
+            continue
+        old = base.parsed["value"]
+        if isinstance(old, list) and isinstance(value, list):
+            new: Any = [*old, *value]
+        elif isinstance(old, dict) and isinstance(value, dict):
+            new = {**old, **value}
+        else:
+            issues.append(LintIssue(source, ln, "", f"extend_tables: table '{name}' is a {type(old).__name__}, "
+                                                    f"the extension a {type(value).__name__}"))
+            continue
+        into.tables[name] = table_expr(name, new)
+    return issues
+
+
 def load_defs(data: dict[str, Any], pos: Pos, source: str, into: Defs) -> list[LintIssue]:
     """Add the ``defs:`` and ``tables:`` of one file's mapping to ``into``; the problems."""
     issues: list[LintIssue] = []

@@ -126,6 +126,24 @@ def _event_time(e: dict[str, Any]) -> str:
     return ""
 
 
+# An event series whose last occurrence is at most this long before collection still grows.
+EVENT_CURRENT_SECONDS = 600
+_FIRST_FIELDS = ("firstTimestamp", "deprecatedFirstTimestamp", "eventTime", "lastTimestamp")
+_LAST_FIELDS = ("lastTimestamp", "deprecatedLastTimestamp", "eventTime", "firstTimestamp")
+
+
+def _event_datetime(ev: dict[str, Any], fields: tuple[str, ...]) -> datetime | None:
+    series = ev.get("series")
+    if fields is _LAST_FIELDS and isinstance(series, dict) and parse_time(series.get("lastObservedTime")):
+        return parse_time(series.get("lastObservedTime"))
+    for f in fields:
+        t = parse_time(ev.get(f))
+        if t is not None:
+            return t
+    md = ev.get("metadata")
+    return parse_time(md.get("creationTimestamp")) if isinstance(md, dict) else None
+
+
 class RuleFunctions(jfunctions.Functions):
     """JMESPath functions bound to one bundle."""
 
@@ -350,6 +368,39 @@ class RuleFunctions(jfunctions.Functions):
             if _num(v):
                 total += v
         return total
+
+    @signature(ANY)
+    def _func_event_window(self, events: Any) -> Any:
+        """The history of a list of events: ``{count, first, last, seconds_since_last,
+        recurring, current, reason, message}`` (``first``/``last`` RFC 3339, ``reason`` and
+        ``message`` of the latest event), or null for no events.  ``recurring``: it happened
+        more than once over a span of time; ``current``: recurring and the last time is at most
+        ``EVENT_CURRENT_SECONDS`` before collection (the count still grows)."""
+        evs = [e for e in (events if isinstance(events, list) else [events]) if isinstance(e, dict)]
+        if not evs:
+            return None
+        firsts, lasts = [], []
+        latest: tuple[datetime, dict[str, Any]] | None = None
+        for e in evs:
+            f = _event_datetime(e, _FIRST_FIELDS)
+            last = _event_datetime(e, _LAST_FIELDS) or f
+            if f is not None:
+                firsts.append(f)
+            if last is not None:
+                lasts.append(last)
+                if latest is None or last >= latest[0]:
+                    latest = (last, e)
+        count = self._func_event_count(evs)
+        first, last = (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+        since_last = (self.now - last).total_seconds() if last is not None and self.now is not None else None
+        recurring = count > 1 and first is not None and last is not None and last > first
+        ev = latest[1] if latest else evs[-1]
+        return {
+            "count": count, "first": format_time(first), "last": format_time(last), "seconds_since_last": since_last,
+            "recurring": recurring,
+            "current": bool(recurring and since_last is not None and since_last <= EVENT_CURRENT_SECONDS),
+            "reason": ev.get("reason"), "message": ev.get("message") or ev.get("note"),
+        }
 
     @signature(ANY, ANY)
     def _func_contains_any(self, subject: Any, needles: Any) -> bool:

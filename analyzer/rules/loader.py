@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analyzer.rules.defs import NAME_RE, Defs, check_defs, load_defs, table_expr
+from analyzer.rules.defs import NAME_RE, Defs, check_defs, extend_tables, load_defs, table_expr
 from analyzer.rules.expr import Expr, ExprError, compile_expr, expr_from_tree
 from analyzer.rules.files import (  # noqa: F401 - builtin_rules_dir and DEFS_DIR re-exported
     DEFS_DIR,
@@ -48,7 +48,7 @@ from analyzer.rules.yamlpos import Pos, YamlError, load_with_positions
 RULE_KEYS = (
     "id", "title", "severity", "category", "scenarios", "scope", "kind", "description", "tables", "each", "let",
     "classify", "when", "history_when", "since", "objects", "group_by", "evidence", "message", "remediation",
-    "references", "examples", "files", "pattern", "min_count",
+    "references", "examples", "files", "pattern", "min_count", "known_from_events",
 )
 REQUIRED_KEYS = ("id", "title", "severity", "category", "scope", "message", "remediation", "examples")
 TEXT_ONLY_KEYS = ("files", "pattern", "min_count")
@@ -63,7 +63,7 @@ EVIDENCE_KEYS = {
     "events": ("reason", "type", "of", "tail"),
 }
 EXAMPLE_KEYS = ("name", "expect", "objects", "files", "cluster_version", "collected_at", "count")
-FILE_KEYS = ("rules", "defs", "tables")
+FILE_KEYS = ("rules", "defs", "tables", "extend_tables")
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 
 
@@ -184,6 +184,12 @@ class _RuleCompiler:
                     self.err(self.line(key), f"'{key}' is only for scope: text")
         elif "each" in raw:
             self.err(self.line("each"), "'each' is not available in scope: text (use group_by)")
+        known_from_events = raw.get("known_from_events", False)
+        if not isinstance(known_from_events, bool):
+            self.err(self.line("known_from_events"), "known_from_events must be true or false")
+            known_from_events = False
+        elif known_from_events and scope != "object":
+            self.err(self.line("known_from_events"), "'known_from_events' is only for scope: object")
 
         known = set(BASE_VARIABLES) | (set(TEXT_VARIABLES) if scope == "text" else set()) | self.defs.names()
         tables = self.tables()
@@ -273,7 +279,7 @@ class _RuleCompiler:
             each=each, let=lets, when=whens, when_after=when_after, history_when=history_when, since=since, objects=objects,
             evidence=evidence, references=references, examples=examples, files=files, files_re=files_re,
             pattern=pattern, pattern_literals=literals, min_count=min_count, group_by=group_by, grouping=grouping,
-            classify=classify, raw=raw,
+            classify=classify, raw=raw, known_from_events=known_from_events,
         )
 
     def tables(self) -> list[tuple[str, Expr]]:
@@ -601,6 +607,9 @@ def _gather_defs(files: list[_ParsedFile], defs: Defs) -> list[LintIssue]:
     for pf in files:
         if isinstance(pf.data, dict) and pf.pos is not None:
             issues += load_defs(pf.data, pf.pos, pf.source, defs)
+    for pf in files:  # once every table is known, whichever file defines it
+        if isinstance(pf.data, dict) and pf.pos is not None:
+            issues += extend_tables(pf.data, pf.pos, pf.source, defs)
     return issues + check_defs(defs)
 
 

@@ -132,6 +132,9 @@ class Rule:
     grouping: Grouping | None = None  # object and bundle scope
     classify: list[Classification] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    # object scope: also run on the partial objects known only from events (deleted or replaced
+    # since, see analyzer.bundle.event_objects); other rules skip them
+    known_from_events: bool = False
 
     def schedule(self) -> list[tuple[str | None, Expr]]:
         """Lets and conditions in evaluation order: each ``when`` right after the last ``let``

@@ -255,13 +255,15 @@ def _bound_tree(tree: nodes.Template, source: str) -> nodes.Template:
 
 @pass_context
 def _age(ctx: Any, ts: Any) -> str:
-    """Age of ``ts`` at the bundle's collection time (``bundle.collected_at`` of the context)."""
+    """Age of ``ts`` at the bundle's collection time (``bundle.collected_at`` of the context).
+    Never negative: a time after collection reads ``0s`` (the reader already moved "now" to the
+    bundle's newest timestamp when the collector's clock was behind)."""
     t = parse_time(ts)
     b = ctx.get("bundle")
     now = parse_time(b.get("collected_at")) if isinstance(b, dict) else None
     if t is None or now is None:
         return "" if ts is None else str(ts)
-    return human_duration(int((now - t).total_seconds()))
+    return human_duration(max(0, int((now - t).total_seconds())))
 
 
 def _quantity(q: Any) -> Any:

@@ -82,7 +82,7 @@ PULL_CASES = [
      "Server message: toomanyrequests: You have reached your pull rate limit.", "registry rate limit"),
     ("Unknown", 'failed to pull and unpack image "docker.io/library/x:1": failed to resolve reference "docker.io/library/x:1": '
      'failed to do request: Head "https://registry-1.docker.io/v2/library/x/manifests/1": dial tcp: lookup '
-     "registry-1.docker.io on 10.0.0.2:53: no such host", "network or proxy"),
+     "registry-1.docker.io on 10.0.0.2:53: no such host", "DNS: the node cannot resolve"),
     ("Unknown", 'failed to pull and unpack image "docker.io/library/x:1": failed to extract layer sha256:9a1b: '
      "write /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/88/fs/usr/lib/x.so: no space left on device: unknown",
      "disk full"),
@@ -102,7 +102,7 @@ PULL_CASES = [
     ("Unknown", "Error response from daemon: pull access denied for acme/x, repository does not exist or may require "
      "'docker login': denied: requested access to the resource is denied", "credentials"),
     ("Unknown", 'Error response from daemon: Get "https://registry-1.docker.io/v2/": net/http: request canceled while '
-     "waiting for connection (Client.Timeout exceeded while awaiting headers)", "network or proxy"),
+     "waiting for connection (Client.Timeout exceeded while awaiting headers)", "timeout: the registry did not answer"),
 ]
 
 

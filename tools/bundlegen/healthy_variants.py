@@ -1627,9 +1627,9 @@ def rebooted(c: Cluster, pods: list[Obj], reboots: int = 3, previous_log: str | 
     """Pods of a single-node k3s that has been rebooted: same pod objects, containers restarted at each boot.
 
     The container that ran until the last reboot is reported by the kubelet as exit 255, reason Unknown:
-    a true finding of POD-EXIT-CODE, as history (info)."""
+    one cause for all of them, the node's restart: NODE-RESTARTED-PODS on the node, as history (info)."""
     for p in pods:
-        c.expect("POD-EXIT-CODE", p)
+        c.expect("NODE-RESTARTED-PODS", f"Node/{p['spec']['nodeName']}")
         p["metadata"]["creationTimestamp"] = ts(86400 * 90 - 20)
         p["status"]["startTime"] = ts(86400 * 90 - 22)
         for cd in p["status"]["conditions"]:
@@ -1639,7 +1639,8 @@ def rebooted(c: Cluster, pods: list[Obj], reboots: int = 3, previous_log: str | 
             st["containerID"] = "containerd://" + k8s.hexid(p["metadata"]["name"], st["name"], "boot")
             st["state"] = {"running": {"startedAt": ts(BOOT_AGO - 22)}}
             st["lastState"] = {"terminated": terminated(255, "Unknown", 86400 * 20, BOOT_AGO + 40, p["metadata"]["name"], st["name"])}
-        if previous_log is not None:
+        if previous_log is not None:  # then it failed on its own after the boot: its own finding
+            c.expect("POD-EXIT-CODE", p)
             st = p["status"]["containerStatuses"][0]
             st["restartCount"] = reboots + 1
             st["state"] = {"running": {"startedAt": ts(BOOT_AGO - 58)}}

@@ -503,6 +503,35 @@ def newest_timestamp(bundle: Bundle) -> datetime | None:
     return best_dt
 
 
+# Collection times this much older than the bundle's newest timestamp are a collector clock
+# behind the cluster's (a few seconds are the time the collection itself took).
+CLOCK_SKEW_TOLERANCE_SECONDS = 120
+
+
+def correct_collection_clock(bundle: Bundle) -> float | None:
+    """When the recorded collection time is earlier than the newest time the bundle's content
+    shows (the collector's clock behind the cluster's), use that newest time as "now" and
+    report the skew as a bundle problem: ages are never negative.  Returns the skew in
+    seconds when corrected, else None."""
+    if bundle.collected_at is None:
+        return None
+    newest = newest_timestamp(bundle)
+    recorded = bundle.collected_at if bundle.collected_at.tzinfo else bundle.collected_at.replace(tzinfo=UTC)
+    if newest is None:
+        return None
+    skew = (newest - recorded).total_seconds()
+    if skew <= CLOCK_SKEW_TOLERANCE_SECONDS:
+        return None
+    bundle.add_problem(
+        "(collection time)",
+        f"recorded collection time {values.format_time(recorded)} is {values.human_duration(skew)} earlier than the newest "
+        f"timestamp in the bundle ({values.format_time(newest)}): the collector's clock was behind the cluster's; "
+        f"ages are computed from {values.format_time(newest)}",
+    )
+    bundle.collected_at = newest
+    return skew
+
+
 def is_structured(path: str) -> bool:
     return path.endswith((".json", ".yaml", ".yml"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -150,6 +150,22 @@ def syslog_time(match: re.Match[str], year: int | None) -> datetime | None:
                                  "%Y %m %d %H:%M:%S").replace(tzinfo=UTC)
     except (KeyError, ValueError):
         return None
+
+
+def line_time(line: str, reference: datetime | None) -> datetime | None:
+    """The UTC time of a syslog-style journal line.  A line without a year takes the year of
+    ``reference`` (the collection time), or the year before when that would put it more than
+    a day after ``reference`` (the journal crossed a new year).  None when the line is not
+    a journal line or has no year and there is no reference."""
+    m = SYSLOG_LINE.match(line)
+    if m is None:
+        return None
+    if m.group("iso") or reference is None:
+        return syslog_time(m, None)
+    when = syslog_time(m, reference.year)
+    if when is not None and when > reference + timedelta(days=1):
+        when = syslog_time(m, reference.year - 1)
+    return when
 
 
 def syslog_share(lines: Iterable[str], sample: int = 50) -> float:
