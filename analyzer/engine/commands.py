@@ -105,7 +105,7 @@ def _analyze(bundle: Path, rule_paths: list[Path], no_builtin: bool, waiver_list
              output: Path | None, fail_on: str, profile: bool, limit_options: tuple[int | None, int | None, int | None, int | None],
              progress: Progress) -> int:
     from analyzer.engine.evaluate import analyze_bundle, failing_findings
-    from analyzer.report.output_file import write_output_atomically
+    from analyzer.report.output_file import write_report_file
     from analyzer.report.render import FormatUnavailable, render
     from analyzer.rules.loader import LoadResult
 
@@ -188,11 +188,9 @@ def _analyze(bundle: Path, rule_paths: list[Path], no_builtin: bool, waiver_list
 
         output = Path("reports") / f"{bundle_name(bundle)}-report.html"
     if output is not None:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            write_output_atomically(output, text)
-        except OSError as e:
-            return _err(f"cannot write {output}: {e.strerror or e}")
+        problem = write_report_file(output, text)
+        if problem:
+            return _err(problem)
         if not settings.quiet:
             sys.stdout.write(f"report written to {output}\n")
     else:

@@ -38,6 +38,16 @@ def write_output_atomically(path: str | os.PathLike[str], data: str | bytes) -> 
         raise
 
 
+def write_report_file(path: Path, data: str | bytes) -> str | None:
+    """Write a report (creating its folder) atomically; a one-line reason when it failed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_output_atomically(path, data)
+    except OSError as e:
+        return f"cannot write {path}: {e.strerror or e}"
+    return None
+
+
 def _mode_for(target: Path) -> int:
     try:
         st = os.lstat(target)

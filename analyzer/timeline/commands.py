@@ -9,11 +9,11 @@ from pathlib import Path
 import orjson
 
 from analyzer.bundle.values import parse_duration, parse_time
+from analyzer.console import error, settings
 
 
 def _err(message: str) -> int:
-    sys.stderr.write(f"kbundle: error: {' '.join(str(message).split())}\n")
-    return 2
+    return error(message)
 
 
 def parse_bound(value: str | None, collected_at: datetime | None) -> datetime | None | str:
@@ -66,7 +66,7 @@ FAIL_ON = ("new-critical", "new-warning", "never")
 def diff_command(old: Path, new: Path, fmt: str, output: Path | None, all_fields: bool, fail_on: str) -> int:
     """``kbundle diff OLD NEW``: 0 ok, 1 a new finding at or above --fail-on, 2 unusable input."""
     from analyzer.engine.commands import open_and_analyze
-    from analyzer.report.output_file import write_output_atomically
+    from analyzer.report.output_file import write_report_file
     from analyzer.timeline.diff import diff_bundles, failing
     from analyzer.timeline.diff_render import FORMATS, render
 
@@ -89,12 +89,11 @@ def diff_command(old: Path, new: Path, fmt: str, output: Path | None, all_fields
         nb.close()
     text = render(d, fmt, all_fields)
     if output is not None:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            write_output_atomically(output, text)
-        except OSError as e:
-            return _err(f"cannot write {output}: {e.strerror or e}")
-        sys.stdout.write(f"diff written to {output}\n")
+        problem = write_report_file(output, text)
+        if problem:
+            return _err(problem)
+        if not settings.quiet:
+            sys.stdout.write(f"diff written to {output}\n")
     else:
         sys.stdout.write(text)
     return 1 if fail_on != "never" and failing(d, fail_on) else 0

@@ -21,6 +21,7 @@ from collections import Counter
 from typing import Any
 
 from analyzer.bundle.formats.common import ReadContext, add_document, parse_time
+from analyzer.bundle.formats.host_files import node_for_host
 from analyzer.bundle.model import text_from_bytes
 from analyzer.bundle.safe_source import Source
 
@@ -101,7 +102,7 @@ def _split_host_journals(bundle: Any) -> None:
                 by_host.setdefault(m.group(1), []).append(line)
         tf.release()
         for host, lines in by_host.items():
-            node = _node_for_host(host, nodes)
+            node = node_for_host(host, nodes)
             if node is None or (node, "commands/" + _JOURNAL_UNITS[unit]) in bundle.node_files:
                 continue
             data = ("\n".join(lines) + "\n").encode()
@@ -109,13 +110,6 @@ def _split_host_journals(bundle: Any) -> None:
                 f"{tf.path} (lines of {host})", f"nodes/{node}/commands/{_JOURNAL_UNITS[unit]}", data))
 
 
-def _node_for_host(host: str, nodes: list[str]) -> str | None:
-    if host in nodes:
-        return host
-    for n in nodes:
-        if n.startswith(host + ".") or host.startswith(n + "."):
-            return n
-    return None
 
 
 def _objects(ctx: ReadContext, full: str) -> None:
